@@ -13,7 +13,13 @@ genotypes), and each scenario is checked:
 - a run cut short before a later intervention equals the longer run's start (what lies after the end changes
   nothing before it);
 - optionally (``--sbml K``): every K-th scenario's SBML, simulated by libRoadRunner, follows hemasim
-  (tolerance of tests/conftest.py's assert_roadrunner_matches).
+  (tolerance of tests/conftest.py's assert_roadrunner_matches);
+- optionally (``--arms K``, fuzz35b): the scenario with 2-4 arms, each the single run of the scenario it stands for;
+  (``--population K``) a varied cohort of 4-17 patients inside its population's bounds, the same in partitions of 1
+  and of 16; (``--explorer K``) uploaded to the explorer, run, downloaded and written back as YAML.
+
+Separate modes (fuzz35b): ``--gene-therapy N`` random ``hemasim gene-therapy`` scenarios, ``--clonal N`` random
+``hemasim clonal-hematopoiesis`` runs (docs/reliability.md lists what each checks).
 
 Usage: ``PYTHONPATH=src python bench/fuzz_scenarios.py --n 200 --seed 0`` prints one line per failing case with
 its seed (``--show SEED`` prints that scenario's YAML). tests/test_fuzz_scenarios.py runs a few seeds.
@@ -280,7 +286,8 @@ def _finite_nonneg(name: str, values: np.ndarray, names: list[str], scale: np.nd
 
 def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, sbml: bool = False,
                    cohort: bool = False, shuffle: bool = True, report: bool = False,
-                   population: bool = False) -> Outcome:
+                   population: bool = False, arms: bool = False, explorer: bool = False,
+                   cohort_cli: bool = False) -> Outcome:
     from hemasim.assembly import run_scenario
     from hemasim.scenario import ScenarioError, parse_scenario
     from hemasim.simulation import output_times
@@ -355,13 +362,17 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
         outcome.problems += _check_order(data, r1, seed)
     if sbml:
         outcome.problems += _check_sbml(scenario)
-    # a stochastic graft draws from the scenario's seed in a single run, from SeedSequence(seed, (i,)) in a cohort
-    # (hemasim.simulation.Simulation): the two differ by design
+    # a stochastic graft draws from the scenario's seed in a single run, from SeedSequence(seed, (i, 1)) in a cohort
+    # (hemasim.simulation.PatientGenerators): the two differ by design
     stochastic = any(getattr(iv, "stochastic_engraftment", False) for iv in scenario.interventions)
     if cohort and scenario.solver.kind != "gpu_dormand_prince" and not stochastic:
         outcome.problems += _check_cohort(scenario, r1)
     if population and scenario.solver.kind != "gpu_dormand_prince":
-        outcome.problems += _check_population(scenario, seed)
+        outcome.problems += _check_population(scenario, seed, cli=cohort_cli)
+    if arms:
+        outcome.problems += check_arms(data, seed, report=report)
+    if explorer:
+        outcome.problems += check_explorer(data, seed)
     return outcome
 
 
@@ -498,31 +509,65 @@ def _check_cohort(scenario: Any, single: Any) -> list[str]:
     return out
 
 
-def _check_population(scenario: Any, seed: int) -> list[str]:
-    """Three patients drawn with every variability the population block offers: each patient's endpoints finite
-    or missing, never infinite, and the draw the same twice."""
-    from hemasim.cohort.runner import simulate_partition
+def _check_population(scenario: Any, seed: int, cli: bool = False) -> list[str]:
+    """4-17 patients drawn with every variability the population block offers (fuzz35 drew 3): each patient's
+    endpoints finite or missing, never infinite; every drawn covariate inside the population's declared bounds (age
+    in [min, max]; weight 30-250 kg and height 120-220 cm where drawn, the patient's own where not; the one sex at a
+    female fraction of 0 or 1) and every drawn parameter inside its bounds; the same cohort twice the same; and
+    partitions of 1 patient against one of up to 16 (``--partition-size`` 1 and 16): the same draws bit for bit and
+    endpoints within 1e-4 relative (docs/cohorts.md, Reproducibility: chunks integrate in lock-step, so the last
+    digits may differ; a day-valued endpoint within one output step)."""
+    from hemasim.cohort.runner import CohortError, cohort_rtol, simulate_partition
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario import ScenarioError, parse_scenario
 
     rng = np.random.default_rng(seed + 2 * 10**6)
     data = scenario.model_dump(mode="json")
+    # the solver block as the scenario gave it: a dumped rtol would be the cohort's (cohort_rtol), not COHORT_RTOL
+    data["solver"] = scenario.solver.model_dump(mode="json", exclude_unset=True)
     age = float(scenario.patient.age_years)
-    data["population"] = {"variability": True, "drug_variability": bool(rng.random() < 0.5),
-                          "white_cell_baseline": str(rng.choice(["healthy", "metastatic_cancer"])),
-                          "age_years": {"min": max(0.01, round(age * 0.8, 2)), "max": min(120.0, round(age * 1.2, 2))}}
+    pop: dict[str, Any] = {"variability": bool(rng.random() < 0.8), "drug_variability": bool(rng.random() < 0.5),
+                           "white_cell_baseline": str(rng.choice(["healthy", "metastatic_cancer"]))}
+    if rng.random() < 0.8:
+        pop["age_years"] = {"min": max(0.01, round(age * 0.8, 2)), "max": min(120.0, round(age * 1.2, 2))}
+    if rng.random() < 0.6:
+        pop["female_fraction"] = float(rng.choice([0.0, 0.5, 1.0, _r(rng, 0, 1)]))
     if age >= 18 and rng.random() < 0.5:
-        data["population"]["female_fraction"] = 0.5
-        data["population"]["weight_kg"] = {"male": {"mean": 80, "sd": 12}, "female": {"mean": 68, "sd": 12}}
+        pop["weight_kg"] = {"male": {"mean": _r(rng, 50, 120, 1), "sd": _r(rng, 0, 40, 1)},
+                            "female": {"mean": _r(rng, 40, 100, 1), "sd": _r(rng, 0, 40, 1)}}
+    if age >= 18 and rng.random() < 0.4:
+        pop["height_cm"] = {"male": {"mean": _r(rng, 150, 200, 1), "sd": _r(rng, 0, 30, 1)},
+                            "female": {"mean": _r(rng, 140, 190, 1), "sd": _r(rng, 0, 30, 1)}}
+    data["population"] = pop
+    n = int(rng.integers(4, 18))
     try:
-        from hemasim.scenario import ScenarioError, parse_scenario
-
-        parse_scenario(data, "fuzz-population")
+        parsed = parse_scenario(data, "fuzz-population")
     except ScenarioError:
         return []
-    from hemasim.cohort.runner import CohortError
+
+    baseline: dict[str, float] = {}
+
+    def partitions(size: int) -> Any:
+        import pandas as pd
+
+        # at the rtol `hemasim cohort` runs this file at (the dumped scenario names its solver's rtol)
+        parts = [simulate_partition(data, k, lo, min(lo + size, n), seed, None, not baseline, cohort_rtol(parsed))
+                 for k, lo in enumerate(range(0, n, size))]
+        if not baseline:  # each observable's largest value on day 0 (before any event: the patients' steady states)
+            ts = pd.concat([p.timeseries for p in parts])
+            first = ts[ts["time_days"] == ts["time_days"].min()]
+            baseline.update({c: float(np.nanmax(np.abs(first[c].to_numpy(float)))) for c in first.columns})
+        return pd.concat([p.endpoints for p in parts], ignore_index=True)
 
     try:
-        a = simulate_partition(data, 0, 0, 3, seed, None, False).endpoints
-    except CohortError:  # a refusal naming its field (drug_variability without a set that publishes it)
+        try:
+            a = partitions(16)
+        except CohortError as err:  # drug_variability without a dosed set that publishes it: refused, named
+            if not str(err).startswith("population.drug_variability: "):
+                raise
+            pop["drug_variability"] = False
+            a = partitions(16)
+    except CohortError:  # another refusal naming its field
         return []
     except ValueError as err:
         if re.match(r"interventions\.\d+\.", str(err)):
@@ -530,13 +575,515 @@ def _check_population(scenario: Any, seed: int) -> list[str]:
         return ["population raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
     except Exception:  # noqa: BLE001
         return ["population raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
-    num = a.select_dtypes("number").to_numpy(float)
     out = []
+    numeric = a.select_dtypes("number")
+    num = numeric.to_numpy(float)
     if np.isinf(num).any():
-        out.append(f"population: infinite endpoint {list(a.select_dtypes('number').columns[np.isinf(num).any(axis=0)])}")
-    b = simulate_partition(data, 0, 0, 3, seed, None, False).endpoints
-    if not a.equals(b):
+        out.append(f"population: infinite endpoint {list(numeric.columns[np.isinf(num).any(axis=0)])}")
+    out += _population_bounds(a, parsed, healthy_adult_parameters())
+    if not a.equals(partitions(16)):
         out.append("population: the same cohort twice differs")
+    b = partitions(1)
+    draws = ["age_years", "sex", "weight_kg", *(c for c in a.columns if c == "height_cm" or c.startswith("param_"))]
+    for c in draws:
+        if not a[c].equals(b[c]):
+            out.append(f"population ({n} patients): {c} drawn differently in partitions of 1 than of 16")
+    from hemasim.endpoints import DEFAULT_ENDPOINTS
+
+    reads = {e.name: e.observable for e in DEFAULT_ENDPOINTS}
+    every = parsed.output.every_days
+    for c in numeric.columns:
+        if c in draws or c in ("patient_id", "seed"):
+            continue
+        x, y = a[c].to_numpy(float), b[c].to_numpy(float)
+        both = np.isfinite(x) & np.isfinite(y)
+        if not np.array_equal(np.isnan(x), np.isnan(y)):
+            out.append(f"population ({n} patients): {c} has a value in one partitioning only "
+                       f"({x.tolist()} vs {y.tolist()})")
+            continue
+        # the solver's absolute tolerance is rtol (1e-6) times a count's healthy size: a count far below it (an ANC
+        # nadir of 8e-4 after 11 Gy against 4 on day 0) differs by ~1e-6 of that size (fuzz35b seed 27: 7.5e-7)
+        floor = 1e-5 * baseline.get(reads.get(c, ""), 0.0)
+        tol = np.maximum(1e-4 * np.abs(x), max(floor, 1e-9))
+        if c.endswith("_day") or "_day_" in c or c.startswith("days_"):
+            tol = np.maximum(tol, every + 1e-9)  # a day or a count of days: a crossing may move one output
+        if (np.abs(x - y)[both] > tol[both]).any():
+            k = int(np.argmax(np.where(both, np.abs(x - y) / np.maximum(tol, 1e-300), 0)))
+            out.append(f"population ({n} patients): {c} of patient {k} {x[k]:.6g} in partitions of 16, {y[k]:.6g} "
+                       "in partitions of 1")
+    if cli:
+        out += _check_cohort_cli(data, n, seed, {16: a, 1: b})
+    return out
+
+
+def _check_cohort_cli(data: dict[str, Any], n: int, seed: int, in_process: dict[int, Any]) -> list[str]:
+    """``hemasim cohort --partition-size 1`` and ``16`` (the local executor, its stages overlapped): the endpoint
+    partitions, read back, are the in-process partitions' bit for bit; the summary is written."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+    import yaml
+
+    out = []
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cohort.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        for size, want in in_process.items():
+            folder = Path(tmp) / f"p{size}"
+            res = subprocess.run([sys.executable, "-m", "hemasim", "cohort", str(path), "--n", str(n), "--seed",
+                                  str(seed), "--partition-size", str(size), "--out", str(folder), "--no-report"],
+                                 env=env, capture_output=True, text=True, timeout=900)
+            if res.returncode != 0:
+                out.append(f"cohort cli (--partition-size {size}): exit {res.returncode}: {res.stderr.strip()[-300:]}")
+                continue
+            got = pd.concat([pd.read_parquet(f) for f in sorted((folder / "endpoints").glob("part-*.parquet"))],
+                            ignore_index=True)
+            if len(got) != n or not (folder / "summary.json").is_file():
+                out.append(f"cohort cli (--partition-size {size}): {len(got)} patients, summary "
+                           f"{(folder / 'summary.json').is_file()}")
+                continue
+            for c in want.columns:
+                x, y = want[c].to_numpy(), got[c].to_numpy() if c in got else None
+                same = y is not None and (np.array_equal(x.astype(float), y.astype(float), equal_nan=True)
+                                          if np.issubdtype(x.dtype, np.number) else list(x) == list(y))
+                if not same:
+                    out.append(f"cohort cli (--partition-size {size}): column {c} is not the in-process partitions'")
+                    break
+    return out
+
+
+def _population_bounds(frame: Any, scenario: Any, params: Any) -> list[str]:
+    """Every patient's drawn values inside what the scenario's population declares (:func:`_check_population`)."""
+    pop, base = scenario.population, scenario.patient
+    out = []
+    age = frame["age_years"].to_numpy(float)
+    lo, hi = (pop.age_years.min, pop.age_years.max) if pop.age_years else (base.age_years, base.age_years)
+    if ((age < lo) | (age > hi)).any():
+        out.append(f"population: an age {age[(age < lo) | (age > hi)][0]:g} outside [{lo:g}, {hi:g}]")
+    sex = frame["sex"].astype(str).to_numpy()
+    if pop.female_fraction in (0.0, 1.0) or pop.female_fraction is None:
+        one = base.sex if pop.female_fraction is None else "female" if pop.female_fraction == 1 else "male"
+        if (sex != one).any():
+            out.append(f"population: a {sex[sex != one][0]} patient where every patient is {one}")
+    for col, block, (low, high), own in (("weight_kg", pop.weight_kg, (30.0, 250.0), base.weight_kg),
+                                         ("height_cm", pop.height_cm, (120.0, 220.0), base.height_cm)):
+        if col not in frame:
+            if block is not None or own is not None:
+                out.append(f"population: no {col} column")
+            continue
+        v = frame[col].to_numpy(float)
+        if block is None:
+            bad = ~((v == own) | (np.isnan(v) & (own is None)))
+        else:
+            bad = (v < low) | (v > high) | ~np.isfinite(v)
+        if bad.any():
+            out.append(f"population: {col} {v[bad][0]:g} outside what the population declares")
+    from hemasim.cohort.sampling import NEUTROPHIL_TRANSITS
+
+    # a drug set's draws are not clipped (docs/cohorts.md, hemasim.cohort.sampling.draw_patients): its own values
+    # (param_SET__path) and the healthy-model values it varies (the ANC chain's transit times and set point: a
+    # nab-paclitaxel cohort's transit of 2.8 days, below the parameter's bounds of 4-8; fuzz35b seed 12016)
+    drug_drawn = {*NEUTROPHIL_TRANSITS, "anc_setpoint_1e9_per_L"} if pop.drug_variability else set()
+    for c in frame.columns:
+        name = c[len("param_"):] if c.startswith("param_") else None
+        if name is None or "__" in name or name not in params or name in drug_drawn:
+            continue
+        lo_p, hi_p = params[name].bounds
+        v = frame[c].to_numpy(float)
+        bad = ~np.isfinite(v) | (v < lo_p) | (v > hi_p)
+        if bad.any():
+            out.append(f"population: {c} {v[bad][0]:g} outside its bounds [{lo_p:g}, {hi_p:g}]")
+    return out
+
+
+def random_arms(rng: np.random.Generator, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """2-4 arms of ``data``: the base as it is, another patient (age, sex, a SCID genotype, a weight), other
+    interventions, a parameter changed (the IgG half-life, docs/scenarios.md's example)."""
+    arms: list[dict[str, Any]] = [{"name": "base"}]
+    for k in range(int(rng.integers(1, 4))):
+        arm: dict[str, Any] = {"name": f"arm{k}.{str(rng.choice(['a', 'b+', 'c_d', 'e-f']))}"}
+        what = str(rng.choice(["patient", "interventions", "parameters", "none"]))
+        if what == "patient":
+            arm["patient"] = {k: v for k, v in random_patient(rng).items() if rng.random() < 0.6}
+        elif what == "interventions":
+            ivs: list[dict[str, Any]] = []
+            for _ in range(int(rng.integers(0, 3))):
+                ivs += _intervention(rng, data["duration_days"], data["patient"])
+            if sum(iv["kind"] == "iron_balance" for iv in ivs) > 1:
+                ivs = [iv for iv in ivs if iv["kind"] != "iron_balance"]
+            arm["interventions"] = ivs
+        elif what == "parameters":
+            arm["parameters"] = {"igg_half_life_days": _r(rng, 15, 30, 1)}
+        if rng.random() < 0.3:
+            arm["description"] = "a fuzzed arm"
+        arms.append(arm)
+    rng.shuffle(arms)
+    return arms
+
+
+def _arm_alone(data: dict[str, Any], arm: dict[str, Any]) -> dict[str, Any]:
+    """The scenario an arm stands for, written out without ``arms:`` (docs/scenarios.md: the base scenario with the
+    arm's patient fields changed, its interventions in place of the base's, its parameters merged over the base's)."""
+    alone = {k: v for k, v in data.items() if k != "arms"}
+    alone["name"] = f"{data['name']}: {arm['name']}"
+    alone["patient"] = {**data["patient"], **arm.get("patient", {})}
+    if "interventions" in arm:
+        alone["interventions"] = arm["interventions"]
+    if "parameters" in arm:
+        alone["parameters"] = {**data.get("parameters", {}), **arm["parameters"]}
+    return alone
+
+
+def check_arms(data: dict[str, Any], seed: int, report: bool = False) -> list[str]:
+    """``data`` with :func:`random_arms`: refused naming an arm's field, or each arm run holds what a single run
+    holds (finite, non-negative, the grid asked for), equals the single run of the scenario it stands for bit for
+    bit, and the written endpoints.json has per arm the single run's entries, timeseries.csv per arm its rows."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+
+    from hemasim.arms import run_arms, write_arm_outputs
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import ScenarioError, parse_scenario
+    from hemasim.simulation import output_times
+
+    rng = np.random.default_rng(seed + 3 * 10**6)
+    data = {**data, "arms": random_arms(rng, data)}
+    try:
+        scenario = parse_scenario(data, "fuzz")
+        runs = run_arms(scenario, source="fuzz")
+    except ScenarioError as err:
+        lines = str(err).splitlines()
+        if not all(re.match(r"fuzz: (arms\.\d+: )?[a-z_]", line) for line in lines):
+            return [f"arms: a refusal that names no field: {str(err)[:300]}"]
+        return []
+    except ValueError as err:  # refused as an arm's events are built, naming the field
+        if re.match(r"interventions\.\d+\.", str(err)):
+            return []
+        return ["arms raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    except Exception:  # noqa: BLE001
+        return ["arms raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    out: list[str] = []
+    names = [a["name"] for a in data["arms"]]
+    if [r.name for r in runs] != names:
+        return [f"arms: ran {[r.name for r in runs]} for {names}"]
+    singles = {}
+    for arm, run in zip(data["arms"], runs, strict=True):
+        r = run.result
+        out += [f"arm {arm['name']}: {p}" for p in _finite_nonneg("states", r.states, list(r.model.state_names))]
+        grid = output_times(data["duration_days"], data["output"]["every_days"])
+        if not np.array_equal(r.times, grid):
+            out.append(f"arm {arm['name']}: output grid of {len(r.times)} points, not the {len(grid)} asked")
+        try:
+            single = run_scenario(parse_scenario(_arm_alone(data, arm), "fuzz-arm"))
+        except (ScenarioError, ValueError) as err:
+            out.append(f"arm {arm['name']}: runs as an arm, but alone it is refused: {str(err)[:300]}")
+            continue
+        singles[arm["name"]] = single
+        if not np.array_equal(single.states, r.states, equal_nan=True) or single.model.state_names != \
+                r.model.state_names:
+            out.append(f"arm {arm['name']}: differs from the single run of its scenario")
+    if len(singles) != len(runs):
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            write_arm_outputs(scenario, runs, tmp, static_report=bool(rng.random() < 0.5), report=report)
+        except Exception:  # noqa: BLE001
+            return [*out, "arms: writing raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+        ends = json.loads((Path(tmp) / "endpoints.json").read_text())
+        table = pd.read_csv(Path(tmp) / "timeseries.csv")
+    if list(ends) != names:
+        out.append(f"arms: endpoints.json has arms {list(ends)}, the scenario {names}")
+        return out
+    for name, single in singles.items():
+        want = json.loads(json.dumps({e.name: e.to_json() for e in evaluate_endpoints(single)}))
+        if ends[name] != want:
+            diff = sorted(k for k in set(want) | set(ends[name]) if want.get(k) != ends[name].get(k))
+            out.append(f"arms: endpoints.json of arm {name} is not its single run's ({diff[:4]})")
+        rows = table[table["arm"] == name]
+        obs = single.observables
+        if len(rows) != len(single.times):
+            out.append(f"arms: timeseries.csv has {len(rows)} rows of arm {name}, its run {len(single.times)}")
+            continue
+        for c in obs.columns:
+            if c not in rows or not np.allclose(rows[c].to_numpy(float), obs[c].to_numpy(float), rtol=1e-9,
+                                                atol=1e-300, equal_nan=True):
+                out.append(f"arms: timeseries.csv column {c} of arm {name} is not its single run's")
+                break
+    return out
+
+
+def check_explorer(data: dict[str, Any], seed: int) -> list[str]:
+    """The explorer's inputs (``hemasim explore``, in-process: :class:`hemasim.explore.service.Explorer`): the
+    scenario, with arms half the time, uploaded as YAML is refused in an ExploreError or gives the page's arms; a run
+    of them answers JSON without NaN or infinity (the server's ``allow_nan=False``: a 500 otherwise) whose endpoint
+    values are each arm's single run's; the CSV and JSON downloads write; the scenario YAML it writes, read back,
+    runs each arm to the same endpoints."""
+    import json
+
+    import yaml
+
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.explore.service import ExploreError, Explorer
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.arms import arm_scenarios
+
+    rng = np.random.default_rng(seed + 4 * 10**6)
+    if rng.random() < 0.5:
+        data = {**data, "arms": random_arms(rng, data)}
+    explorer = Explorer(examples_folder=None)
+    try:
+        page = explorer.upload(yaml.safe_dump(data, sort_keys=False), "fuzz.yaml")
+    except ExploreError as err:
+        lines = str(err).splitlines()
+        if not all(line.startswith("fuzz.yaml: ") for line in lines):
+            return [f"explorer: an upload refused without naming the file: {str(err)[:300]}"]
+        return []
+    except Exception:  # noqa: BLE001
+        return ["explorer: upload raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    request = {"arms": page["arms"]}
+    try:
+        answer = explorer.run(request)
+    except ExploreError as err:
+        if re.match(r"(simulation: interventions\.\d+\.|arm [A-Za-z0-9_.+-]+: )", str(err)):
+            return []
+        return [f"explorer: a refusal that names no field: {str(err)[:300]}"]
+    except Exception:  # noqa: BLE001
+        return ["explorer: run raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    out: list[str] = []
+    try:
+        json.dumps(answer, allow_nan=False)
+    except ValueError as err:
+        out.append(f"explorer: the answer is not JSON the page can read ({err})")
+    singles = {name: run_scenario(sc) for name, sc in (arm_scenarios(parse_scenario(data, "fuzz"), "fuzz")[:2]
+                                                       if data.get("arms") else [("A", parse_scenario(data, "fuzz"))])}
+    for arm, name in zip(answer["arms"], singles, strict=False):
+        want = {e.name: e.value for e in evaluate_endpoints(singles[name])}
+        got = {e["name"]: e["value"] for e in arm["endpoints"]}
+        if got != want:
+            diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+            out.append(f"explorer: arm {arm['name']}'s endpoints are not its single run's ({diff[:4]})")
+    for kind in ("csv", "json"):
+        try:
+            explorer.download(request, kind)
+        except Exception:  # noqa: BLE001
+            out.append(f"explorer: the {kind} download raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-400:])
+    try:
+        text = explorer.scenario_yaml(request)
+    except ExploreError as err:  # two arms that differ in more than patient, interventions and parameters
+        return out if "arms may differ only" in str(err) else [*out, f"explorer: scenario_yaml refused: {err}"]
+    back = parse_scenario(yaml.safe_load(text), "explorer.yaml")
+    again = ([run_scenario(sc) for _, sc in arm_scenarios(back, "explorer.yaml")] if back.arms
+             else [run_scenario(back)])
+    for arm, result in zip(answer["arms"], again, strict=False):
+        want = {e["name"]: e["value"] for e in arm["endpoints"]}
+        got = {e.name: e.value for e in evaluate_endpoints(result)}
+        if got != want:
+            diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+            out.append(f"explorer: its scenario YAML, read back, runs arm {arm['name']} otherwise ({diff[:4]})")
+    if len(again) != len(answer["arms"]):
+        out.append(f"explorer: its scenario YAML has {len(again)} arms, the page {len(answer['arms'])}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------- gene therapy
+def random_gene_therapy(seed: int) -> dict[str, Any]:
+    """A gene-therapy scenario (hemasim gene-therapy's schema, within its ranges) drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+    age = float(rng.choice([_r(rng, 0.1, 17, 2), _r(rng, 18, 70, 1)]))
+    weight = max(3.0, 3.5 + 2.4 * age) if age < 18 else _r(rng, 45, 110, 1)
+    data: dict[str, Any] = {
+        "name": f"gt fuzz {seed}", "patient": {"age_years": age, "sex": str(rng.choice(["male", "female"])),
+                                               "weight_kg": round(float(weight), 1)},
+        "gene_therapy": {"cd34_per_kg": float(round(10 ** rng.uniform(5, 7.5), -2)),
+                         "transduction_efficiency": float(rng.choice([0.0, 1.0, _r(rng, 0, 1)])),
+                         "mean_vcn": float(rng.choice([1.0, _r(rng, 1, 8), 20.0]))},
+        "horizon_months": int(rng.choice([1, 6, 24, 60, int(rng.integers(1, 121))])),
+        "markers": sorted({str(m) for m in rng.choice(["CD15", "CD3", "CD19", "CD56", "CD14"],
+                                                      size=int(rng.integers(1, 4)))}),
+        "cells_per_sample": int(rng.choice([1, 100, 20000, int(rng.integers(1, 50000))])),
+        "seed": int(rng.integers(0, 2**31))}
+    if rng.random() < 0.5:
+        data["gene_therapy"]["corrected_advantage"] = float(rng.choice([0.0, _r(rng, 0, 1), 1.0]))
+    if rng.random() < 0.6:
+        data["gene_therapy"]["disease"] = str(rng.choice(["x_scid", "ada_scid", "rag_scid"]))
+    if rng.random() < 0.4:
+        data["conditioning"] = {"regimen": str(rng.choice(CONDITIONING))}
+    else:
+        data["conditioning"] = {"host_surviving_fraction": float(rng.choice([0.0, 1.0, _r(rng, 0, 1)]))}
+    h = data["horizon_months"]
+    if rng.random() < 0.6:
+        data["sample_months"] = sorted({int(m) for m in rng.integers(1, h + 1, size=int(rng.integers(1, 5)))})
+    return data
+
+
+def check_gene_therapy(data: dict[str, Any], folder: Any, write: bool = True) -> list[str]:
+    """A gene-therapy scenario: refused naming a field, or run; then every vector-marked fraction (sample and HSC) in
+    [0, 1], vector copies per cell non-negative, integration-site read counts and clone ids non-negative integers,
+    the diversity indices finite, and the run bit-identical twice; its files written."""
+    from pathlib import Path
+
+    import yaml
+
+    from hemasim.clonal.gene_therapy_report import (
+        GeneTherapyScenarioError,
+        load_gene_therapy_scenario,
+        run_gene_therapy,
+        samples_frame,
+        write_gene_therapy_outputs,
+    )
+
+    path = Path(folder) / "gt.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    try:
+        spec = load_gene_therapy_scenario(path)
+        run = run_gene_therapy(spec)
+    except GeneTherapyScenarioError as err:
+        msg = str(err)
+        if not re.match(rf"({re.escape(str(path))}: )?[a-z_]+(\.[a-z_0-9]+)*: ", msg):
+            return [f"gene therapy: a refusal naming no field: {msg[:300]}"]
+        return []
+    except Exception:  # noqa: BLE001
+        return ["gene therapy raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-700:]]
+    out: list[str] = []
+    frame = samples_frame(run)
+    from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS
+
+    blocked = set(DISEASE_BLOCKED_MARKERS[spec.gene_therapy.disease] if spec.gene_therapy.disease else ())
+    # no value (docs/clonal.md): the marked share of a sample without cells (a lineage the disease blocks, once no
+    # corrected clone is left), the clonality of a sample without sites
+    no_cells = frame["marker"].isin(blocked).to_numpy() & (frame["hsc_vector_marked_fraction"].to_numpy(float) == 0)
+    no_sites = frame["integration_sites"].to_numpy(float) == 0
+    for c in ("vector_marked_fraction", "hsc_vector_marked_fraction"):
+        v = frame[c].to_numpy(float)
+        bad = ~((v >= 0) & (v <= 1)) & ~(np.isnan(v) & no_cells if c == "vector_marked_fraction" else False)
+        if bad.any():
+            out.append(f"gene therapy: {c} {v[bad][0]!r} outside [0, 1] ({frame[bad].iloc[0].to_dict()})")
+    v = frame["vector_copies_per_cell"].to_numpy(float)
+    if (~np.isfinite(v) | (v < 0)).any():
+        out.append(f"gene therapy: vector_copies_per_cell {v[~np.isfinite(v) | (v < 0)][0]!r}")
+    for c in ("integration_sites", "shannon_nats", "clonality", "largest_site_fraction"):
+        v = frame[c].to_numpy(float)
+        bad = (~np.isfinite(v) | (v < 0)) & ~(np.isnan(v) & no_sites if c == "clonality" else False)
+        if bad.any():
+            out.append(f"gene therapy: {c} {v[bad][0]!r} (a sample of {frame[bad].iloc[0].to_dict()})")
+    table = run.result.is_table
+    for c in [c for c in table.columns if c.startswith("SIM_")] + ["clone_id"]:
+        col = table[c]
+        if not np.issubdtype(col.dtype, np.integer) or (col < 0).any():
+            out.append(f"gene therapy: integration-site column {c} is not non-negative integers ({col.dtype})")
+    again = run_gene_therapy(spec)
+    if not (frame.equals(samples_frame(again)) and table.equals(again.result.is_table)):
+        out.append("gene therapy: the same scenario twice differs")
+    if write:
+        try:
+            write_gene_therapy_outputs(run, Path(folder) / "out", report=True)
+        except Exception:  # noqa: BLE001
+            out.append("gene therapy: writing raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    return out
+
+
+# ------------------------------------------------------------------------------------- clonal haematopoiesis
+def random_clonal(seed: int) -> dict[str, Any]:
+    """Arguments of ``hemasim clonal-hematopoiesis`` (small: lifespans and the example pool are costly)."""
+    rng = np.random.default_rng(seed)
+    return {"n_people": int(rng.choice([1, 2, int(rng.integers(1, 40))])), "seed": int(rng.integers(0, 2**31)),
+            "max_age_years": float(rng.choice([1.0, 120.0, _r(rng, 1, 120, 1), float(rng.integers(1, 101))])),
+            "example_pool_size": int(rng.choice([100, int(rng.integers(100, 5000))]))}
+
+
+def check_clonal(args: dict[str, Any]) -> list[str]:
+    """The clonal command's run (:func:`hemasim.clonal.report.run_ch_population`): bit-identical twice and with
+    another number of worker threads (its docstring: the output does not depend on it); per person and age the VAFs
+    in [0, 0.5] (a heterozygous driver: half its clone's share), the panel VAF at most the all-driver one, the
+    driver share in [0, 1], clone counts non-negative integers; the snapshots' VAFs in [0, 0.5]; the example
+    lifespan's pool the sum of its clones (tracked clone sizes non-negative integers that add up to at most the
+    pool), the largest clone's share and driver share in [0, 1], its panel VAF in [0, 0.5]."""
+    from hemasim.clonal.report import run_ch_population
+
+    try:
+        run = run_ch_population(**args, workers=1)
+    except Exception:  # noqa: BLE001
+        return ["clonal raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-700:]]
+    out: list[str] = []
+    c = run.cohort
+    for name, hi in (("max_panel_vaf", 0.5), ("max_driver_vaf", 0.5), ("driver_share", 1.0)):
+        v = np.asarray(getattr(c, name), dtype=float)
+        bad = ~((v >= 0) & (v <= hi))
+        if bad.any():
+            out.append(f"clonal: {name} {v[bad][0]!r} outside [0, {hi:g}]")
+    if (np.asarray(c.max_panel_vaf) > np.asarray(c.max_driver_vaf) + 1e-15).any():
+        out.append("clonal: a panel driver's VAF above the largest driver VAF")
+    k = np.asarray(c.clones_above_threshold)
+    if not (np.issubdtype(k.dtype, np.integer) or np.array_equal(k, np.round(k))) or (k < 0).any():
+        out.append(f"clonal: clones_above_threshold not non-negative integers ({k.dtype})")
+    for key, v in c.snapshots.items():
+        if "vaf" in key:
+            v = np.asarray(v, dtype=float)
+            if (~((v >= 0) & (v <= 0.5))).any():
+                out.append(f"clonal: snapshot {key} {v[~((v >= 0) & (v <= 0.5))][0]!r} outside [0, 0.5]")
+    h = run.example
+    pool = np.asarray(h.pool_size)
+    if not np.issubdtype(pool.dtype, np.integer) or (pool < 0).any():
+        out.append("clonal: the example's pool sizes are not non-negative integers")
+    for name, hi in (("largest_clone_fraction", 1.0), ("driver_share", 1.0), ("max_panel_vaf", 0.5)):
+        v = np.asarray(getattr(h, name), dtype=float)
+        if (~((v >= 0) & (v <= hi))).any():
+            out.append(f"clonal: the example's {name} outside [0, {hi:g}]")
+    if h.tracked:
+        sizes = np.array([h.tracked[k] for k in sorted(h.tracked)])
+        if not np.issubdtype(sizes.dtype, np.integer) or (sizes < 0).any():
+            out.append("clonal: tracked clone sizes are not non-negative integers")
+        elif (sizes.sum(axis=0) > pool[-sizes.shape[1]:]).any():
+            out.append("clonal: the tracked clones hold more cells than the pool")
+    again = run_ch_population(**args, workers=2)
+    for name in ("max_panel_vaf", "max_driver_vaf", "driver_share", "clones_above_threshold"):
+        if not np.array_equal(getattr(c, name), getattr(again.cohort, name), equal_nan=True):
+            out.append(f"clonal: {name} differs run twice (1 worker, then 2)")
+    if set(c.snapshots) != set(again.cohort.snapshots) or not all(
+            np.array_equal(c.snapshots[k], again.cohort.snapshots[k]) for k in c.snapshots):
+        out.append("clonal: the snapshots differ run twice")
+    if h.to_frame().equals(again.example.to_frame()) is False or h.tracked != again.example.tracked:
+        out.append("clonal: the example lifespan differs run twice")
+    out += _check_displace(args)
+    import tempfile
+
+    from hemasim.clonal.report import write_ch_outputs
+
+    with tempfile.TemporaryDirectory() as tmp:  # what `hemasim clonal-hematopoiesis` writes
+        try:
+            write_ch_outputs(run, tmp, report=args["seed"] % 4 == 0)
+        except Exception:  # noqa: BLE001
+            out.append("clonal: writing raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    return out
+
+
+def _check_displace(args: dict[str, Any]) -> list[str]:
+    """docs/clonal.md: ``add_clones(..., displace=True)`` starts a mutant clone inside the pool: the same number of
+    cells leaves it (the pool's total kept), every size a non-negative integer."""
+    from hemasim.clonal.engine import NeutralHSCPool
+
+    rng = np.random.default_rng(args["seed"])
+    pool = NeutralHSCPool(args["example_pool_size"], seed=args["seed"])
+    pool.run(float(rng.uniform(0, 30)))
+    before = pool.pool_size
+    sizes = rng.integers(1, max(2, before // 3), size=int(rng.integers(1, 4)))
+    if sizes.sum() > before:
+        return []
+    pool.add_clones(sizes, advantage=float(rng.uniform(0, 0.1)), displace=True)
+    out = []
+    if pool.pool_size != before:
+        out.append(f"clonal: add_clones(displace=True) of {sizes.tolist()} made the pool {pool.pool_size}, not {before}")
+    if (pool.sizes < 0).any() or not np.issubdtype(pool.sizes.dtype, np.integer):
+        out.append("clonal: a clone size below zero after add_clones(displace=True)")
     return out
 
 
@@ -599,6 +1146,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cli", type=int, default=0, help="run every K-th scenario through `hemasim run`, killed once")
     ap.add_argument("--report", type=int, default=0, help="write every K-th scenario's outputs and report.html")
     ap.add_argument("--population", type=int, default=0, help="run every K-th scenario as a varied 3-patient cohort")
+    ap.add_argument("--arms", type=int, default=0, help="check every K-th scenario with 2-4 arms")
+    ap.add_argument("--cohort-cli", action="store_true", help="with --population: also `hemasim cohort` with "
+                    "--partition-size 1 and 16")
+    ap.add_argument("--explorer", type=int, default=0, help="check every K-th scenario through the explorer")
+    ap.add_argument("--gene-therapy", type=int, default=0, help="check N gene-therapy scenarios (and stop)")
+    ap.add_argument("--clonal", type=int, default=0, help="check N clonal-hematopoiesis runs (and stop)")
     ap.add_argument("--no-truncation", action="store_true")
     ap.add_argument("--show", type=int, help="print this seed's scenario as YAML and stop")
     args = ap.parse_args(argv)
@@ -608,8 +1161,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.show is not None:
         import yaml
 
-        print(yaml.safe_dump(random_scenario(args.show, args.max_days, args.max_interventions, args.extreme), sort_keys=False))
+        if args.gene_therapy:
+            print(yaml.safe_dump(random_gene_therapy(args.show), sort_keys=False))
+        elif args.clonal:
+            print(random_clonal(args.show))
+        else:
+            data = random_scenario(args.show, args.max_days, args.max_interventions, args.extreme)
+            if args.arms:
+                data["arms"] = random_arms(np.random.default_rng(args.show + 3 * 10**6), data)
+            print(yaml.safe_dump(data, sort_keys=False))
         return 0
+    if args.gene_therapy or args.clonal:
+        import tempfile
+
+        failed = 0
+        for i in range(args.gene_therapy or args.clonal):
+            seed = args.seed + i
+            if args.gene_therapy:
+                with tempfile.TemporaryDirectory() as tmp:
+                    problems = check_gene_therapy(random_gene_therapy(seed), tmp, write=i % 5 == 0)
+            else:
+                problems = check_clonal(random_clonal(seed))
+            for p in problems:
+                print(f"seed {seed}: FAIL {p}", flush=True)
+            failed += bool(problems)
+        print(f"{args.gene_therapy or args.clonal} cases: {failed} failing")
+        return 1 if failed else 0
     failed = refused = 0
     for i in range(args.n):
         seed = args.seed + i
@@ -618,7 +1195,9 @@ def main(argv: list[str] | None = None) -> int:
                              sbml=args.sbml > 0 and i % args.sbml == 0,
                              cohort=args.cohort > 0 and i % args.cohort == 0,
                              report=args.report > 0 and i % args.report == 0,
-                             population=args.population > 0 and i % args.population == 0)
+                             population=args.population > 0 and i % args.population == 0,
+                             arms=args.arms > 0 and i % args.arms == 0,
+                             explorer=args.explorer > 0 and i % args.explorer == 0, cohort_cli=args.cohort_cli)
         if args.cli > 0 and i % args.cli == 0 and not out.refused:
             import tempfile
 

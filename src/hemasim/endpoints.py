@@ -548,6 +548,14 @@ def recovery_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray
     return engraftment_days(days, v, threshold, run), did_not_fall
 
 
+def reads_on_day(days: np.ndarray, day: float) -> bool:
+    """Whether :func:`value_on_day` reads ``day`` from outputs on ``days`` (days after an event): a day the run does
+    not reach has no value, nor has one before the first output after the event (an output grid coarser than the
+    interval: a graft on day 5 and outputs every 55 days have no day-28 donor share; fuzz35 seed 7071). The one rule
+    of every day-N read-out after an event (the endpoints and the report's lineage-chimerism table)."""
+    return len(days) > 0 and float(days[0]) - 1e-9 <= day <= float(days[-1]) + 1e-9
+
+
 def value_on_day(days: np.ndarray, v: np.ndarray, day: float) -> np.ndarray:
     """Per row of ``v`` (N, T), its value on ``day`` (``days`` (T,) increasing, ``day`` within them): the output on
     that day where there is one, else linear between the outputs either side, so that a read-out of a given day (a

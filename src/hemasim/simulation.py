@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -28,9 +28,24 @@ if TYPE_CHECKING:
 
     from hemasim.scenario import Scenario
 
-Seed = int | np.random.SeedSequence | None
+class PatientGenerators:
+    """One generator per patient of a cohort for the events' draws (a graft's stochastic engraftment): patient *i*'s
+    draw comes from its own generator, so it is the same whichever partition computes the patient and wherever it
+    stands there. One generator for the partition drew its patients' grafts in a row: a patient's engrafting cells
+    changed with ``--partition-size`` (fuzz35b seed 12064: NK cells on day 28 204.545 against 204.485 /uL)."""
 
-__all__ = ["Result", "RunRecord", "Simulation", "Trajectory", "balance_residual", "integrate_through_events",
+    def __init__(self, seeds: Sequence[np.random.SeedSequence]) -> None:
+        self.generators = [np.random.default_rng(s) for s in seeds]
+
+    def poisson(self, lam: Any) -> np.ndarray:
+        """A Poisson draw per patient (``lam``: one mean for all, or one per patient)."""
+        means = np.broadcast_to(np.asarray(lam, dtype=np.float64), (len(self.generators),))
+        return np.array([g.poisson(m) for g, m in zip(self.generators, means, strict=True)], dtype=np.float64)
+
+
+Seed = int | np.random.SeedSequence | PatientGenerators | None
+
+__all__ = ["PatientGenerators", "Result", "RunRecord", "Simulation", "Trajectory", "balance_residual", "integrate_through_events",
            "output_times", "steady_state"]
 
 
@@ -178,7 +193,10 @@ class Simulation:
         for ev in self.events:
             ev.check(self.model)
         self.seed = seed
-        self.rng = np.random.default_rng(seed)  # owned by the simulation; events draw from it only
+        # owned by the simulation; events draw from it only
+        # (a cohort's PatientGenerators offers the one draw an event makes, poisson, in a Generator's place)
+        self.rng: np.random.Generator = (cast(np.random.Generator, seed) if isinstance(seed, PatientGenerators)
+                                         else np.random.default_rng(seed))
 
     def run(self, duration_days: float, output_every_days: float = 1.0, x0: np.ndarray | None = None,
             observe: Sequence[str] | None = None) -> Result:
@@ -206,6 +224,8 @@ def _seed_record(seed: Seed) -> int | tuple[int, ...] | None:
     """A seed as plain integers: an int, or a SeedSequence's entropy followed by its spawn key."""
     if isinstance(seed, np.random.SeedSequence):
         return (int(seed.entropy), *map(int, seed.spawn_key))  # type: ignore[arg-type]
+    if isinstance(seed, PatientGenerators):  # a cohort's: its manifest has the seeds
+        return None
     return seed
 
 

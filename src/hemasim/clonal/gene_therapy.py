@@ -126,7 +126,9 @@ def diversity_indices(reads: np.ndarray) -> dict[str, float]:
     if n == 0:
         return {"sites": 0, "shannon": 0.0, "clonality": float("nan"), "largest_fraction": 0.0}
     largest, shannon = clone_size_summary(reads.astype(np.float64))
-    clonality = 1.0 - shannon / np.log(n) if n > 1 else 1.0
+    # within [0, 1]: an even sample's Shannon index is ln(sites) only to rounding (5 equal sites gave -2.2e-16 in
+    # samples.csv; fuzz35b gene-therapy seed 48)
+    clonality = min(max(1.0 - shannon / np.log(n), 0.0), 1.0) if n > 1 else 1.0
     return {"sites": n, "shannon": shannon, "clonality": float(clonality), "largest_fraction": largest}
 
 

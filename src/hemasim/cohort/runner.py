@@ -92,7 +92,7 @@ from hemasim.report import render_cohort_report
 from hemasim.report.plots import CohortBandsFigure, cohort_bands_figure
 from hemasim.scenario import Scenario, parse_scenario
 from hemasim.scenario.overrides import apply_overrides
-from hemasim.simulation import Result, Simulation, output_times
+from hemasim.simulation import PatientGenerators, Result, Simulation, output_times
 from hemasim.solvers import Solver, observable_indices
 
 BAND_OBSERVABLES = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL")
@@ -329,7 +329,9 @@ def prepare_partition(scenario_data: dict[str, Any], index: int, start: int, sto
     model = cohort_model(scenario, vp.covariates, params, vp.parameters, vp.drug_values).compile()
     extra = scenario_endpoint_observables(scenario, model.observable_names)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *band_observables(scenario), *extra]))
-    seed = np.random.SeedSequence(base_seed, spawn_key=(index, 1))  # for stochastic events
+    # for stochastic events, one generator per patient (patient i's from its own seed, as its draws above)
+    seed = PatientGenerators([np.random.SeedSequence(int(seeds[i]), spawn_key=(1,)) if seeds is not None
+                              else np.random.SeedSequence(base_seed, spawn_key=(int(i), 1)) for i in range(start, stop)])
     try:  # the events read some parameters when they are built: each patient's drawn value, as its single run
         events = batch_events(scenario, vp.covariates, vp.parameters)
     except EventParameterError as err:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.endpoints import daily_ok, first_run, value_on_day
+from hemasim.endpoints import daily_ok, first_run, reads_on_day, value_on_day
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
 from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day
 
@@ -21,12 +21,14 @@ if TYPE_CHECKING:
     from hemasim.simulation import Result
 
 __all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "chimerism_by_day", "lineage_chimerism",
-           "lineage_chimerism_section"]
+           "lineage_chimerism_section", "shares_on_days"]
 
 #: lineage -> the blood counts whose donor share it is (T: CD3+; myeloid: neutrophils + monocytes)
 LINEAGES: Mapping[str, tuple[str, ...]] = {"t": ("cd3_per_uL",), "myeloid": ("anc_1e9_per_L", "monocytes_1e9_per_L")}
 #: days after the graft at which chimerism is usually measured
 CHIMERISM_DAYS = (14, 28, 56, 84, 100, 180, 365)
+#: the table's cell for a day before the first output after the graft (no value)
+NO_OUTPUT_CELL = "&ndash;"
 #: donor share counted as full donor chimerism (the usual >= 95% of STR-PCR studies; a convention, not a
 #: parameter of the model)
 FULL_DONOR = 0.95
@@ -59,16 +61,16 @@ class LineageChimerism(EndpointFamily):
         days = times[after] - self.graft_day
         out = []
         counts = {k: v[:, after] for k, v in obs.items()}
+        on_days = shares_on_days(days, counts)
         for lineage in LINEAGES:
             share = lineage_chimerism(counts, lineage)
             label = "T-cell (CD3+)" if lineage == "t" else "myeloid (neutrophils and monocytes)"
-            for d in CHIMERISM_DAYS:
-                if not days[0] - 1e-9 <= d <= days[-1] + 1e-9:  # not reached, or before the first output after the
-                    continue  # graft (a coarse grid; value_on_day raises there, fuzz35 seed 7071)
-                on_day = lineage_chimerism({k: value_on_day(days, v, d)[:, None] for k, v in counts.items()}, lineage)
+            for d, shares in on_days:
+                if shares is None:  # before the first output after the graft (a coarse grid): no column
+                    continue
                 out.append(EndpointColumn(f"donor_{lineage}_chimerism_day{d}", "fraction",
                                           f"donor share of blood {label} cells on day {d} after the graft "
-                                          f"({SHARE_UNIT_NOTE})", on_day[:, 0]))
+                                          f"({SHARE_UNIT_NOTE})", shares[lineage]))
             full = first_run(daily_ok(days, np.nan_to_num(share) >= FULL_DONOR), 1)
             out.append(EndpointColumn(f"full_donor_{lineage}_chimerism_day", "day after graft",
                                       f"first day the donor share of {label} cells is >= {FULL_DONOR:g} "
@@ -83,25 +85,42 @@ class LineageChimerism(EndpointFamily):
         return out
 
 
-def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float, float]]] | None:
+def shares_on_days(days: np.ndarray, counts: Mapping[str, np.ndarray]
+                   ) -> list[tuple[int, dict[str, np.ndarray] | None]]:
+    """Each of :data:`CHIMERISM_DAYS` that the run reaches, and on it each lineage's donor share (N,), linear between
+    the outputs (:func:`hemasim.endpoints.value_on_day`); None on a day :func:`hemasim.endpoints.reads_on_day` does
+    not read (no output between the graft and it). ``days`` (T,) after the graft, ``counts`` name -> (N, T). The
+    endpoints and the report's table read these, so that they agree on which days have a value."""
+    rows: list[tuple[int, dict[str, np.ndarray] | None]] = []
+    for d in CHIMERISM_DAYS:
+        if not len(days) or d > float(days[-1]) + 1e-9:
+            break
+        if not reads_on_day(days, d):
+            rows.append((d, None))
+            continue
+        on_day = {k: value_on_day(days, v, d)[:, None] for k, v in counts.items()}
+        rows.append((d, {lineage: lineage_chimerism(on_day, lineage)[:, 0] for lineage in LINEAGES}))
+    return rows
+
+
+def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float | None, float | None]]] | None:
     """The graft's day and, on each of :data:`CHIMERISM_DAYS` after it that the run reaches, the donor share of
-    blood T cells and of myeloid cells (fractions); None for a run without a graft or donor-tracked counts. The
-    report's lineage-chimerism table and its key results read the same values."""
+    blood T cells and of myeloid cells (fractions; None, None on a day before the first output after the graft,
+    which the endpoints have no value for either: the output grid is coarser than that day); None for a run without
+    a graft or donor-tracked counts. The report's lineage-chimerism table and its key results read the same values
+    as the endpoints (:func:`shares_on_days`)."""
     if "cd3_per_uL__donor" not in result.model.observable_names:
         return None
     spec = result.record.scenario
     graft = graft_day(spec.interventions) if spec is not None else None
     if graft is None:
         return None
-    obs = {n: result.observable(n)[None, :] for counts in LINEAGES.values() for c in counts
-           for n in (c, f"{c}__donor")}
-    rows = []
-    for d in CHIMERISM_DAYS:
-        t = graft + d
-        if t > result.times[-1] + 1e-9:
-            break
-        on_day = {k: value_on_day(result.times, v, t)[:, None] for k, v in obs.items()}
-        rows.append((d, float(lineage_chimerism(on_day, "t")[0, 0]), float(lineage_chimerism(on_day, "myeloid")[0, 0])))
+    after = result.times >= graft - 1e-9
+    counts = {n: result.observable(n)[None, after] for counts in LINEAGES.values() for c in counts
+              for n in (c, f"{c}__donor")}
+    rows: list[tuple[int, float | None, float | None]] = []
+    for d, shares in shares_on_days(result.times[after] - graft, counts):
+        rows.append((d, None, None) if shares is None else (d, float(shares["t"][0]), float(shares["myeloid"][0])))
     return graft, rows
 
 
@@ -115,12 +134,16 @@ def lineage_chimerism_section(result: Result) -> str | None:
     graft, shares = by_day
     from hemasim.report.key_results import percent_number  # the report's one percentage rule
 
-    rows = [f"<tr><td>{d}</td><td>{percent_number(t)}</td><td>{percent_number(m)}</td></tr>" for d, t, m in shares]
+    rows = [f"<tr><td>{d}</td><td>{percent_number(t)}</td><td>{percent_number(m)}</td></tr>"
+            if t is not None and m is not None else f"<tr><td>{d}</td><td>{NO_OUTPUT_CELL}</td><td>{NO_OUTPUT_CELL}</td></tr>" for d, t, m in shares]
+    gap = ("" if all(t is not None for _, t, _ in shares) else
+           " &ndash;: no output lies between the graft and that day (the output grid is coarser), so the run has no "
+           "value there, as its endpoints have none; a finer <code>output: {every_days: ...}</code> gives one.")
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
             f"monocytes) after the graft on day {html.escape(f'{graft:g}')}; full donor chimerism is &ge; "
             f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "
             "and no rejection: donor T cells act only on the host's blood-forming and lymphoid cells, held back by "
-            "any immunosuppression in the scenario.</p>"
+            f"any immunosuppression in the scenario.{gap}</p>"
             "<table><tr><th>day after graft</th><th>T cells (% donor)</th><th>myeloid (% donor)</th></tr>"
             f"{''.join(rows)}</table>")
 

@@ -13,7 +13,7 @@ from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
 from hemasim.clinical_thresholds import thresholds_over_run
-from hemasim.endpoints import DID_NOT_FALL, recovery_days, value_on_day
+from hemasim.endpoints import DID_NOT_FALL, reads_on_day, recovery_days, value_on_day
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -288,7 +288,7 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
         for d in CHIMERISM_DAYS:
             # a day the run does not reach, or one before the first output after the graft (a grid coarser than
             # the day: value_on_day raised out of `hemasim run`, fuzz35 seed 7071), has no column
-            if not days[0] - 1e-9 <= d <= days[-1] + 1e-9:
+            if not reads_on_day(days, d):
                 continue
             total = value_on_day(days, obs[name], d)
             share = np.divide(value_on_day(days, obs[f"{name}__donor"], d), total, out=np.full(n, np.nan),

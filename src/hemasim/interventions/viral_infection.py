@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from hemasim.endpoints import DID_NOT_RISE, value_on_day
+from hemasim.endpoints import DID_NOT_RISE, reads_on_day, value_on_day
 from hemasim.interventions.base import (
     EndpointColumn,
     EndpointContext,
@@ -109,7 +109,7 @@ def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days
                 # raised out of `hemasim run`; fuzz35)
                 EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection (arbitrary units; "
                                "none when the run ends sooner, or no output lies between the infection and then)",
-                               value_on_day(t, igg, 28.0) if t[0] <= 28.0 + 1e-9 <= t[-1] + 2e-9
+                               value_on_day(t, igg, 28.0) if reads_on_day(t, 28.0)
                                else np.full(len(igg), np.nan)),
                 EndpointColumn(f"{v}_peak_wbc", "1e9/L", "highest WBC after the infection",
                                obs["wbc_1e9_per_L"][:, after].max(axis=1)),

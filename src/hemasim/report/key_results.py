@@ -595,6 +595,9 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
         shown = True
         d, t, m = next((row for row in by_day[1] if row[0] == KEY_CHIMERISM_DAY), by_day[1][-1])
         day = "" if d == KEY_CHIMERISM_DAY else f" (day {d}: the run ends sooner)"
+        if t is None or m is None:  # no output between the graft and the day: no value, as the endpoints have none
+            cells.append(f"<td>no value{day}: no output between the graft and day {d}</td>")
+            continue
         # the lineage chimerism table's numbers (one decimal: "100.0%")
         cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}</td>")
     if not shown:
