@@ -250,3 +250,16 @@ def test_an_antigen_whose_last_dose_comes_before_conditioning_is_warned_about(do
         assert field == f"interventions.{1 + len(doses)}.day"
         assert "tetanus_relative_response" in message and "tetanus_memory_b_au" in message
         assert "day 365" in message
+
+
+def test_an_unknown_field_named_as_its_blocks_kind_is_named_in_the_error():
+    """`{kind: vaccine, vaccine: tetanus}` was refused as "interventions.0: unknown field": the field's name, the same
+    as the kind's tag, was left out with the tag, so the line did not say which field to change (ux35b)."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario({"name": "x", "patient": {"age_years": 45, "sex": "male", "weight_kg": 75, "height_cm": 178},
+                        "duration_days": 100, "interventions": [{"kind": "vaccine", "day": 7, "vaccine": "tetanus"}]},
+                       "x.yaml")
+    assert "interventions.0.vaccine: unknown field" in str(err.value)
+    assert "interventions.0.antigen: required field is missing" in str(err.value)
