@@ -263,3 +263,40 @@ def test_an_unknown_field_named_as_its_blocks_kind_is_named_in_the_error():
                        "x.yaml")
     assert "interventions.0.vaccine: unknown field" in str(err.value)
     assert "interventions.0.antigen: required field is missing" in str(err.value)
+
+
+@pytest.mark.parametrize(("written", "hint"), [
+    ({"dose_mL": 0.5}, "a vaccine's dose is relative to a standard one"),
+    ({"dose_ug": 15}, "a vaccine's dose is relative to a standard one"),
+    ({"days": [200, 230, 260]}, "a vaccine block is one dose: write a block per dose"),
+    ({"schedule": {"start_day": 200, "every_days": 30, "cycles": 3}}, "a vaccine block is one dose: write a block per dose"),
+])
+def test_a_vaccine_written_as_a_drug_is_told_how_a_vaccine_is_written(written, hint):
+    """`dose_mL: 0.5` was answered "did you mean 'dose'?", and `dose: 0.5` then runs half a standard dose; a series as
+    `days: [...]` or a drug's `schedule` had no word on how to give three doses (ux35b)."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    block = {"kind": "vaccine", "antigen": "tetanus", **({} if "days" in written or "schedule" in written
+                                                          else {"day": 200}), **written}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario({"name": "x", "patient": {"age_years": 45, "sex": "male", "weight_kg": 75, "height_cm": 178},
+                        "duration_days": 300, "interventions": [block]}, "x.yaml")
+    (line,) = [line for line in str(err.value).splitlines() if f"interventions.0.{next(iter(written))}:" in line]
+    assert hint in line, line
+
+
+@pytest.mark.parametrize(("dose", "warned"), [(1, False), (4, False), (20, True)])
+def test_a_vaccine_dose_above_a_high_dose_vaccines_is_warned_about(dose, warned):
+    """`dose: 20` (20 ug meant) ran 20 standard doses at once, unwarned (ux35b); the largest licensed dose is the
+    high-dose influenza vaccine's, 4 standard doses."""
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.plausibility import plausibility_warnings
+
+    scenario = parse_scenario({"name": "x", "patient": {"age_years": 45, "sex": "male", "weight_kg": 75,
+                                                        "height_cm": 178}, "duration_days": 100,
+                               "interventions": [{"kind": "vaccine", "day": 7, "antigen": "tetanus", "dose": dose}]},
+                              "x.yaml")
+    lines = [m for f, m in plausibility_warnings(scenario) if f == "interventions.0.dose"]
+    assert bool(lines) == warned, lines
+    if warned:
+        assert "relative to a standard one" in lines[0] and "60" in lines[0]
