@@ -300,3 +300,32 @@ def test_a_vaccine_dose_above_a_high_dose_vaccines_is_warned_about(dose, warned)
     assert bool(lines) == warned, lines
     if warned:
         assert "relative to a standard one" in lines[0] and "60" in lines[0]
+
+
+def test_the_vaccine_panel_places_doses_on_a_years_axis_and_draws_memory_and_the_graft():
+    """A seven-year follow-up of a tetanus dose before a transplant: the doses were drawn in days on an axis in years
+    (a dose on day 400 at 'year 400', the curves squeezed against the left edge), and the panel had no memory B cells,
+    the state a conditioning kills, nor the graft (ux35b)."""
+    import matplotlib.lines as mlines
+    import numpy as np
+
+    import hemasim as hs
+    from hemasim.report.plots import vaccine_figure
+    from hemasim.scenario import parse_scenario
+
+    result = hs.run_scenario(parse_scenario({
+        "name": "x", "patient": {"age_years": 45, "sex": "male", "weight_kg": 75, "height_cm": 178},
+        "duration_days": 1500, "aging": False, "output": {"every_days": 7},
+        "interventions": [{"kind": "vaccine", "day": 400, "antigen": "tetanus"},
+                          {"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 700},
+                          {"kind": "transplant", "day": 706, "source": "peripheral_blood", "cd34_per_kg": 5e6}]},
+        "x.yaml"))
+    fig = vaccine_figure(result)
+    ax = fig.axes[0]
+    assert ax.get_xlim()[1] < 5  # years
+    vertical = [line for a in fig.axes for line in a.get_lines() if isinstance(line, mlines.Line2D)
+                and len(set(np.atleast_1d(line.get_xdata()))) == 1]
+    xs = {round(float(np.atleast_1d(line.get_xdata())[0]), 3) for line in vertical}
+    assert round(400 / 365.25, 3) in xs and round(706 / 365.25, 3) in xs, xs
+    labels = [line.get_label() for a in fig.axes for line in a.get_lines()]
+    assert "memory B cells" in labels and "graft" in labels, labels
