@@ -329,3 +329,15 @@ def test_the_vaccine_panel_places_doses_on_a_years_axis_and_draws_memory_and_the
     assert round(400 / 365.25, 3) in xs and round(706 / 365.25, 3) in xs, xs
     labels = [line.get_label() for a in fig.axes for line in a.get_lines()]
     assert "memory B cells" in labels and "graft" in labels, labels
+
+
+def test_run_scenario_on_a_scenario_with_arms_says_it_runs_the_base_alone():
+    """`hs.run_scenario` of the month-6-vs-12 scenario returned one Result, the base's, with no word that the month_12
+    arm had not run (ux35b); it names the arms and the call that runs them."""
+    import hemasim as hs
+    from hemasim.arms import run_arms
+
+    scenario = hs.load_scenario(hs.examples_folder() / "influenza_vaccine_25_vs_80.yaml")
+    with pytest.warns(UserWarning, match=r"2 arms \(age_25, age_80\).*hemasim\.arms\.run_arms\(scenario\)"):
+        hs.run_scenario(scenario.model_copy(update={"duration_days": 10.0}))
+    assert [run.name for run in run_arms(scenario.model_copy(update={"duration_days": 10.0}))] == ["age_25", "age_80"]
