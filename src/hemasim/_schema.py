@@ -148,8 +148,12 @@ def location_part(part: object) -> str:
 
 
 def field_location(loc: Sequence[int | str], drop: set[str]) -> str:
-    """A location as the problem lines print it: ``drop`` (the tags of tagged unions) left out."""
-    return ".".join(location_part(p) for p in loc if not (isinstance(p, str) and p in drop))
+    """A location as the problem lines print it: ``drop`` (the tags of tagged unions) left out - the tag's own part
+    only: a field named as its block's tag right after it (``{kind: vaccine, vaccine: tetanus}``) is kept, as
+    "interventions.0: unknown field" did not say which field to change (ux35b)."""
+    parts = [p for i, p in enumerate(loc)
+             if not (isinstance(p, str) and p in drop and not (i > 0 and loc[i - 1] == p))]
+    return ".".join(location_part(p) for p in parts)
 
 
 _BOUND_ERRORS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}

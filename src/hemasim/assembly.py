@@ -285,7 +285,16 @@ def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
     solver unless ``solver`` is given); the result's record holds the scenario. Outputs are every
     ``scenario.output.every_days`` (1 day by default, the grid the endpoints read: a chemotherapy scenario without an
     ``output:`` step read by :func:`~hemasim.scenario.load_scenario` is warned of it,
-    :class:`~hemasim.scenario.plausibility.OutputGridWarning`)."""
+    :class:`~hemasim.scenario.plausibility.OutputGridWarning`). A scenario's ``arms`` are not run here (the base
+    scenario is, with a warning that names them): :func:`hemasim.arms.run_arms` runs each, as ``hemasim run`` does."""
+    if scenario.arms:
+        import warnings
+
+        names = ", ".join(arm.name for arm in scenario.arms)
+        # the month-6-vs-12 revaccination scenario returned the base's Result alone, unsaid (ux35b)
+        warnings.warn(f"{scenario.name!r} has {len(scenario.arms)} arms ({names}): run_scenario runs the base "
+                      "scenario alone; hemasim.arms.run_arms(scenario) runs each arm (a list of ArmRun: .name, "
+                      ".result), as `hemasim run` does", UserWarning, stacklevel=2)
     parts = assemble(scenario)
     sim = Simulation(parts.model, solver=solver if solver is not None else scenario.solver.build(),
                      events=parts.events, seed=scenario.seed)

@@ -409,11 +409,13 @@ def section_note(title: str) -> str:
     if title == "Vaccine responses":
         from hemasim.interventions.vaccine import RESPONDER_SHARE  # the report layer reads the kind's cut-off
 
-        return ("IgG and plasmablasts are in arbitrary units (AU) of antigen-specific antibody and cells, not a titre "
+        return ("IgG, plasmablasts and memory B cells are in arbitrary units (AU) of antigen-specific antibody and "
+                "cells, not a titre "
                 "(no HI, ELISA or OPA scale): the model has no protective titre and no fold-rise. Responses are compared "
                 "by <code>&lt;antigen&gt;_relative_response</code>, IgG 28 days after the last dose over a healthy "
-                "35-year-old's after the same doses; <code>&lt;antigen&gt;_responder</code> is 1 when it is at least "
-                f"{RESPONDER_SHARE:g} (an assumed cut-off). The response scales with the patient's B-cell, naive and "
+                "35-year-old's after the same doses (every dose, those before a conditioning too: after it a revaccination "
+                "is compared with that adult's booster); <code>&lt;antigen&gt;_responder</code> is 1 when it is at "
+                f"least {RESPONDER_SHARE:g} (an assumed cut-off). The response scales with the patient's B-cell, naive and "
                 "memory CD4 T-cell counts; in a cohort each patient also draws a responsiveness (a log-normal factor, "
                 "SD of its log fitted on young adults' titre rises, docs/immunity.md), a single run is the typical "
                 "patient. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "

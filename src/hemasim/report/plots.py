@@ -425,13 +425,16 @@ def _vaccinated(arms: list[tuple[str, Result]]) -> dict[str, list[float]]:
 
 
 def vaccine_figure(result: Result | Arms) -> Figure | None:
-    """Per vaccinated antigen: IgG and plasmablasts (arbitrary units) with the doses marked; None without a
-    vaccine (a pathogen's own antibody response is drawn with the pathogen)."""
+    """Per vaccinated antigen: IgG, plasmablasts and memory B cells (arbitrary units) with the doses and any graft
+    marked; None without a vaccine (a pathogen's own antibody response is drawn with the pathogen)."""
     doses = _vaccinated(as_arms(result))
     stacked = _stacked(result, "_igg_au", 2.6, keep=lambda a: a in doses)
     if stacked is None:
         return None
     fig, axes, antigens, arms = stacked
+    # a dose's day on the x-axis, which is in years for a long run (a dose on day 400 was drawn at "year 400": ux35b)
+    per_unit = days_per_axis_unit(arms[0][1].times)
+    grafts = graft_axis_positions(result)
     for ax, a in zip(axes, antigens, strict=True):
         ax2 = ax.twinx()
         for k, arm, x, igg in _arm_series(arms, f"{a}_igg_au"):
@@ -439,12 +442,17 @@ def vaccine_figure(result: Result | Arms) -> Figure | None:
             ax.plot(x, igg, lw=1.8, color="tab:blue", ls=style, label=_arm_label("IgG", arm))
             ax2.plot(x, arms[k][1].observable(f"{a}_plasmablasts_au"), lw=1.2, color="tab:orange", ls=style,
                      label=_arm_label("plasmablasts", arm))
+            # the memory a boost recalls and a conditioning kills (the question after a transplant: ux35b)
+            if f"{a}_memory_b_au" in arms[k][1].model.observable_names:
+                ax2.plot(x, arms[k][1].observable(f"{a}_memory_b_au"), lw=1.2, color="tab:green", ls=style,
+                         label=_arm_label("memory B cells", arm))
         for day in doses[a]:
-            ax.axvline(day, color="tab:gray", lw=0.8)
-        ax.set_title(f"{a}: specific IgG (blue) and plasmablasts (orange), arbitrary units; lines: doses",
-                     fontsize=10)
+            ax.axvline(day / per_unit, color="tab:gray", lw=0.8)
+        graft_lines(ax, grafts)
+        ax.set_title(f"{a}: specific IgG (blue), plasmablasts (orange) and memory B cells (green), arbitrary units; "
+                     "lines: doses" + (", dashed: graft" if grafts else ""), fontsize=10)
         ax.set_ylabel("IgG (AU)")
-        ax2.set_ylabel("plasmablasts (AU)")
+        ax2.set_ylabel("plasmablasts, memory B (AU)")
         ax.grid(alpha=0.3)
         _joint_legend(ax, ax2)
     return fig

@@ -69,6 +69,23 @@ def other_unit_hint(e: Any, line: str, fields: Sequence[str]) -> str:
     return f"{text}: write {field}: {value * factor:.3g} for {value:g} {unit}{caveat}"
 
 
+def _vaccine_field_hint(e: Any, model: type[BaseModel]) -> str:
+    """For an unknown field of a vaccine block written as a drug's: a dose in a unit (``dose_mL: 0.5``, told "did you
+    mean 'dose'?", then ran half a standard dose) or a series (``days: [...]``, ``schedule:``), which a vaccine
+    block, one dose, has no field for (ux35b). Else empty."""
+    fields = block_fields(model, e["loc"][:-1])
+    if "antigen" not in fields:  # the vaccine kind's field
+        return ""
+    name = str(e["loc"][-1])
+    if name.startswith("dose_"):
+        return ("; a vaccine's dose is relative to a standard one (1, the default; 0.5 is half a dose), whatever its "
+                "ug or mL: leave it out for a standard dose")
+    if name in SCHEDULE_FIELDS or name == "schedule":
+        return ("; a vaccine block is one dose: write a block per dose (- {kind: vaccine, day: 200, antigen: "
+                "tetanus}, then the same with day: 230, ...)")
+    return ""
+
+
 #: fields of a schedule written in a dosed intervention's block, where ``schedule`` holds them
 SCHEDULE_FIELDS = ("day", "days", "start_day", "every_days", "cycles", "days_in_cycle")
 
@@ -321,6 +338,8 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
     def hint(e: Any, line: str, where: str) -> str | None:
         if e["type"] == "extra_forbidden" and (unit := other_unit_hint(e, line, block_fields(model, e["loc"][:-1]))):
             return line + unit
+        if e["type"] == "extra_forbidden" and (vaccine := _vaccine_field_hint(e, model)):
+            return line + vaccine
         if e["type"] == "extra_forbidden" and "did you mean" not in line:
             return line + _unknown_field_hint(e, model)
         if e["type"] == "union_tag_invalid" and "does not match" in line:

@@ -234,6 +234,10 @@ GRAFT_READ_DAYS = 28.0
 #: 19:e200; as validation targets I5/I6 read it) starts inactivated vaccines 3-6 months after HSCT (conjugate
 #: pneumococcal from 3 months); the bound is a month's margin below that (the shipped PCV example doses 91 days on)
 VACCINE_AFTER_GRAFT_DAYS = 60.0
+#: the largest vaccine dose not warned about, in standard doses: the high-dose influenza vaccine holds 4 times the
+#: standard antigen, 60 against 15 ug haemagglutinin per strain (Dalcin and Kwong 2019, CMAJ 191:E313;
+#: pmc.ncbi.nlm.nih.gov/articles/PMC6422785, pages corpus); above it a dose is more likely ug or mL (ux35b)
+VACCINE_MAX_STANDARD_DOSES = 4.0
 #: a lb is this many kg
 KG_PER_LB = 0.45359237
 #: factors tried for "did you mean": a count written in the clinic's "x 10^k" (5 for 5e6), a volume in litres, a
@@ -738,6 +742,20 @@ def _vaccine_timing(scenario: Scenario) -> Iterator[Implausible]:
             "(3 months) to vaccinate as the clinic does")
 
 
+def _vaccine_dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implausible]:
+    """A vaccine dose of more standard doses than any licensed vaccine holds: ``dose: 20`` (20 ug meant) ran 20 doses
+    at once, unwarned (ux35b)."""
+    if iv.kind != "vaccine":
+        return
+    dose = float(getattr(iv, "dose"))  # noqa: B009 (the vaccine kind's field)
+    if dose > VACCINE_MAX_STANDARD_DOSES:
+        yield f"{path}.dose", (
+            f"{dose:g} standard doses at once: a vaccine's dose is relative to a standard one (1; 0.5 is half a dose), "
+            f"not in ug or mL, and the largest licensed, high-dose influenza vaccine, holds "
+            f"{VACCINE_MAX_STANDARD_DOSES:g} (60 against 15 ug haemagglutinin per strain; Dalcin 2019, CMAJ "
+            "191:E313); write dose: 1 for a standard dose")
+
+
 def _vaccine_names(scenario: Scenario) -> Iterator[Implausible]:
     """A vaccine whose antigen names no virus of the scenario, beside a viral infection that no vaccine names: the
     antibody to a virus is the vaccine response of the same name (hemasim.interventions.viral_infection), so
@@ -760,6 +778,31 @@ def _vaccine_names(scenario: Scenario) -> Iterator[Implausible]:
             f"the vaccine's antigen '{antigen}' is not the virus of the scenario's viral infection, {named}: it "
             "primes no antibody against it (a vaccine protects against the virus of the same name; docs/scenarios.md, "
             f"viral_infection); if it is meant to, write antigen: {unprimed[0]}")
+
+
+def _vaccine_before_conditioning(scenario: Scenario) -> Iterator[Implausible]:
+    """An antigen whose last dose comes before a conditioning or radiation start: its day-28 endpoints read the
+    response to that dose, before the kill, so a patient primed a year before Cy/TBI read "responder: yes" (relative
+    response 0.94) in the key results with his memory B cells erased (ux35b). Vaccinating before a transplant is a
+    scenario, so this says what the endpoints read and where what is left is, it does not refuse."""
+    starts = sorted(float(getattr(iv, "start_day")) for iv in scenario.interventions  # noqa: B009 (these kinds)
+                    if iv.kind in ("conditioning", "radiation"))
+    last: dict[str, tuple[int, float]] = {}  # antigen -> (index, day) of its last dose
+    for i, iv in enumerate(scenario.interventions):
+        antigen = str(getattr(iv, "antigen", ""))  # only the vaccine kind has the field
+        if iv.kind == "vaccine" and (antigen not in last or iv.day >= last[antigen][1]):
+            last[antigen] = (i, float(iv.day))
+    for antigen, (i, day) in last.items():
+        after = [d for d in starts if d > day]
+        if not after:
+            continue
+        yield f"interventions.{i}.day", (
+            f"{antigen}'s last dose (day {day:g}) comes before the conditioning on day {after[0]:g}, which kills the "
+            "memory B cells it made and spares plasma cells and IgG (docs/immunity.md, immune memory under "
+            f"conditioning): {antigen}_igg_day28_au, {antigen}_relative_response and {antigen}_responder read the "
+            f"response on day {day + 28:g}, not what is left after the conditioning; read {antigen}_igg_au and "
+            f"{antigen}_memory_b_au in timeseries.csv on the days you ask about, or add a dose after the graft to read "
+            "a revaccination's response")
 
 
 def _virus_name(iv: InterventionSpec, path: str, overridden: Iterable[str] = ()) -> Iterator[Implausible]:
@@ -839,6 +882,7 @@ _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[
     _dose,
     lambda iv, path, patient: _donation(iv, path),
     lambda iv, path, patient: _rules(iv, path),
+    _vaccine_dose,
 )
 
 
@@ -885,6 +929,7 @@ def _in_range(scenario: Scenario) -> list[Implausible]:
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
     out += _vaccine_names(scenario)
+    out += _vaccine_before_conditioning(scenario)
     for i, iv in enumerate(scenario.interventions):
         out += _virus_name(iv, f"interventions.{i}", scenario.parameters)
     out += _gcsf_timing(scenario)
