@@ -229,12 +229,15 @@ class Problem:
         noise_ids = {pid for o in self.observables for pid in o.noise.parameter_ids()}
         for i, p in enumerate(self.parameters):
             _check_parameter(where, i, p)
-            if p.id in noise_ids and not (p.lower > 0 if p.estimate else p.nominal > 0):
+            if p.id in noise_ids and not self._noise_floor_ok(p):
                 # a standard deviation: at or below 0 the likelihood is the failure value (and numpy warned of the
-                # log of a negative number), so part of the box, and the starts drawn there, were dead
+                # log of a negative number), so part of the box, and the starts drawn there, were dead; 0 is a
+                # value of one part of a combined model whose other part stays > 0 (the sd stays > 0: the data
+                # decide whether that part exists)
                 key = "lower" if p.estimate else "nominal"
                 raise ProblemError(f"{where}: parameters.{i}.{key}: {getattr(p, key):g}; {p.id!r} is a noise "
-                                   "model's sigma (a standard deviation), which must be > 0")
+                                   "model's sigma (a standard deviation), which must be > 0 (0 only for one part "
+                                   "of a combined model whose other part stays > 0)")
             if p.target is None:
                 if not any(p.id in o.noise.parameter_ids() for o in self.observables):
                     raise ProblemError(f"{where}: parameters.{i}.target: {p.id!r} has no target and is used by no "
@@ -267,6 +270,35 @@ class Problem:
             return self
         return replace(self, parameters=tuple(replace(p, unit=unit_of[p.id]) if p.unit == "" and p.id in unit_of
                                               else p for p in self.parameters))
+
+    def _noise_floor(self, sigma: float | str | None) -> float:
+        """The lowest value a noise part takes in the fit: a number itself, a parameter its lower bound (its
+        nominal when held fixed)."""
+        if sigma is None:
+            return 0.0
+        if isinstance(sigma, str):
+            p = self.parameter(sigma)
+            return p.lower if p.estimate else p.nominal
+        return float(sigma)
+
+    def _noise_floor_ok(self, p: EstimatedParameter) -> bool:
+        """Noise parameter ``p``'s lowest value keeps every standard deviation it enters > 0: > 0 itself, or 0 where
+        every use of it is one part of a combined model whose other part stays > 0."""
+        floor = p.lower if p.estimate else p.nominal
+        if floor > 0:
+            return True
+        if floor < 0:
+            return False
+        for o in self.observables:
+            n = o.noise
+            if p.id not in n.parameter_ids():
+                continue
+            if n.kind != "combined":
+                return False
+            other = n.sigma_proportional if n.sigma == p.id else n.sigma
+            if other == p.id or not self._noise_floor(other) > 0:
+                return False
+        return True
 
     def _relative_sigmas(self) -> set[str]:
         """The ids of the noise parameters that are relative (dimensionless, unit 1): a log-normal or proportional
