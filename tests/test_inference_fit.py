@@ -441,6 +441,21 @@ def test_the_fitted_set_holds_the_values_held_fixed(example: Problem, tmp_path: 
     values = load_fitted_values(path).values
     assert values["docetaxel_friberg2002__friberg_feedback_gamma"] == 0.3
     assert values["docetaxel_friberg2002__friberg_mean_transit_time_h"] == pytest.approx(120.0)
+    # review35f: the loader read the held value as Fitted, the run record saying the data chose it
+    import warnings
+
+    from hemasim.inference.fitted import fitted_model
+    from hemasim.scenario import load_scenario
+
+    with warnings.catch_warnings():  # the example scenario's output grid (not this test's concern)
+        warnings.simplefilter("ignore")
+        scenario = load_scenario(FIT / "scenario.yaml")
+    records = fitted_model(scenario, str(path)).parameters
+    gamma = records["docetaxel_friberg2002__friberg_feedback_gamma"]
+    assert (gamma.value, gamma.provenance.describe()) == (
+        0.3, "held fixed at its nominal value in the fit of measurements.csv (problem problem.yaml), not estimated")
+    assert records["docetaxel_friberg2002__friberg_mean_transit_time_h"].provenance.describe().startswith(
+        "fitted to measurements.csv")
 
 
 @pytest.mark.slow  # a fit and a profile (~4 s)
