@@ -224,3 +224,17 @@ def test_a_table_without_rows_of_an_observable_leaves_its_noise_alone(exported: 
     problem = import_petab(_two_conditions(exported, tmp_path / "p", anc2="0.15"))
     assert problem.observable("anc2").noise.sigma == 0.15
     assert problem.observable("anc").noise.sigma == "sigma_anc"
+
+
+def test_a_petab_v2_problem_is_named_as_one(tmp_path: Path):
+    # review35f: the PEtab check looked for parameter_file (v1); a v2 problem (parameter_files) read "format_version:
+    # unknown field" again
+    from hemasim.inference import ProblemError
+
+    path = tmp_path / "problem.yaml"
+    path.write_text("format_version: 2.0.0\nparameter_files: [parameters.tsv]\nmeasurement_files: [m.tsv]\n")
+    with pytest.raises(ProblemError, match=r"a PEtab problem \(format_version 2\.0\.0\), which this command does not "
+                                           r"read; hemasim imports PEtab v1"):
+        load_problem(path)
+    with pytest.raises(PetabError, match=r"not a PEtab v1 problem file \(format_version 2\.0\.0: hemasim reads v1"):
+        import_petab(path)

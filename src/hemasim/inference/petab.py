@@ -485,7 +485,9 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
     except YamlInputError as err:
         raise PetabError(str(err)) from None
     if not isinstance(spec, dict) or spec.get("format_version") not in (1, "1") or "problems" not in spec:
-        raise PetabError(f"{p}: not a PEtab v1 problem file")
+        version = f" (format_version {str(spec['format_version'])[:20]}: hemasim reads v1 only)" \
+            if isinstance(spec, dict) and spec.get("format_version") not in (None, 1, "1") else ""
+        raise PetabError(f"{p}: not a PEtab v1 problem file{version}")
     prows = _read_tsv(root / spec["parameter_file"])
     parameters = []
     for i, r in enumerate(prows):

@@ -674,11 +674,16 @@ def load_problem(path: str | Path) -> Problem:
     if (other := wrong_file(data, str(p), "a fitting problem", f"{_PROBLEM_FIELDS}; its conditions name the "
                             "scenario files")) is not None:
         raise ProblemError(other)
-    if "format_version" in data and "parameter_file" in data:  # a PEtab problem: it read "format_version: unknown
-        # field", with no word of what the file is or how hemasim reads it
-        raise ProblemError(f"{p}: a PEtab problem (format_version, parameter_file), which this command does not read; "
-                           "import it in Python: hemasim.inference.run_fit(hemasim.inference.petab.import_petab(PATH), "
-                           "OUT) (docs/fitting.md, PEtab)")
+    if "format_version" in data:  # a PEtab problem: it read "format_version: unknown field", with no word of what the
+        # file is or how hemasim reads it; a v2 one (parameter_files, not parameter_file) was missed (review35f)
+        if data["format_version"] in (1, "1") and "parameter_file" in data:
+            raise ProblemError(f"{p}: a PEtab problem (format_version, parameter_file), which this command does not "
+                               "read; import it in Python: hemasim.inference.run_fit(hemasim.inference.petab."
+                               "import_petab(PATH), OUT) (docs/fitting.md, PEtab)")
+        version = str(data["format_version"])[:20]
+        raise ProblemError(f"{p}: a PEtab problem (format_version {version}), which this command does not read; "
+                           "hemasim imports PEtab v1 (format_version 1, parameter_file) in Python: hemasim.inference."
+                           "run_fit(hemasim.inference.petab.import_petab(PATH), OUT) (docs/fitting.md, PEtab)")
     where, top = str(p), f"{p}:"  # top: the file, where its top-level fields are named (see _at)
     _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), top)
     base = p.parent
