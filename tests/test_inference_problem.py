@@ -3,6 +3,7 @@ written)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -240,3 +241,44 @@ def test_a_noise_number_given_in_python_must_be_positive():
         bad = replace(example, observables=(replace(example.observables[0], noise=noise),))
         with pytest.raises(ProblemError, match=rf"observables\.0\.noise\.{key}: must be > 0"):
             bad.checked()
+
+
+@pytest.mark.parametrize(("column", "cell", "message"), [
+    # review35f: the unit and BLQ cases were tested with a header cell only (each data row one cell short)
+    ("unit", "cells/uL", "column 'unit' is not read (values are in the unit of the hemasim observable"),
+    ("BLQ", "0", "column 'BLQ' is not read (a value below the assay limit is written as the limit with censored 1"),
+    ("Censored", "0", "column 'Censored' is not read (did you mean 'censored'?"),
+    # mend35h: a column without a name (a trailing comma in the header) holding a value in each row: it was dropped
+    ("", "cells/uL", "row 2: column 6 has no name in the header but holds 'cells/uL'; it is not read"),
+])
+def test_a_column_with_a_cell_in_every_row_is_read_or_refused(tmp_path: Path, column: str, cell: str, message: str):
+    problem = _copy_example(tmp_path)
+    csv_path = tmp_path / "measurements.csv"
+    lines = csv_path.read_text().splitlines()
+    csv_path.write_text("\n".join([lines[0] + "," + column] + [line + "," + cell for line in lines[1:]]) + "\n")
+    with pytest.raises(ProblemError, match=re.escape(message)) as err:
+        load_problem(problem)
+    assert "measurements.csv" in str(err.value)
+
+
+def test_an_empty_unnamed_column_is_read(tmp_path: Path):
+    # a spreadsheet's trailing comma: a header cell and row cells all empty are no data
+    from hemasim.inference import load_measurements
+
+    lines = (FIT / "measurements.csv").read_text().splitlines()
+    path = tmp_path / "m.csv"
+    path.write_text("\n".join([lines[0] + ","] + [line + "," for line in lines[1:]]) + "\n")
+    assert len(load_measurements(path)) == len(lines) - 1
+
+
+def test_a_row_after_a_blank_line_is_named_by_its_line(tmp_path: Path):
+    # review35f: the loader's own errors named the file's line, the problem's row checks the row index + 2: one line
+    # short after a blank line
+    problem = _copy_example(tmp_path)
+    csv_path = tmp_path / "measurements.csv"
+    lines = csv_path.read_text().splitlines()
+    lines[4] = lines[4].replace(",anc,", ",platelets,")
+    lines.insert(2, "")  # the bad row is now the file's line 6
+    csv_path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ProblemError, match=r"measurements\.csv: row 6, column observable: unknown observable 'platelets'"):
+        load_problem(problem)

@@ -494,30 +494,46 @@ def load_measurements(path: str | Path) -> Measurements:
                                f"optional: censored){hint}")
     # every column is read or refused: a column left unread changed the data silently (a unit column saying cells/uL
     # beside values fitted as 1e9/L; a BLQ or per-row LLOQ column whose censoring was lost)
+    read_columns = (*MEASUREMENT_COLUMNS, "censored")
     for h in header:
-        if h and h not in (*MEASUREMENT_COLUMNS, "censored"):  # an empty name: a trailing comma
-            hint = ("values are in the unit of the hemasim observable the problem's observable measures (anc_1e9_per_L: "
+        if h and h not in read_columns:  # an empty name: a trailing comma (its cells checked below)
+            meant = next((c for c in read_columns if c.lower() == h.lower()), None) or closest(h, read_columns)
+            hint = (f"did you mean {meant!r}? column names are read as written, lower case" if meant else
+                    "values are in the unit of the hemasim observable the problem's observable measures (anc_1e9_per_L: "
                     "1e9/L; convert them, or give the observable a scale)" if "unit" in h.lower() else
                     "a value below the assay limit is written as the limit with censored 1 (or set the observable's "
                     "lloq)" if h.lower() in ("blq", "bql", "lloq", "loq", "cens", "mdv") else
                     "remove it or keep it in another file")
             raise ProblemError(f"{p}: column {h!r} is not read ({hint}); the columns read: "
                                f"{', '.join(MEASUREMENT_COLUMNS)}, censored")
-    reader.fieldnames = header
-    cond, times, obs, vals, cens = [], [], [], [], []
+    # a column without a name (a trailing comma) is read only while it is empty: a value under it (a unit, a flag)
+    # was dropped; each gets a key of its own, so that two of them are both seen
+    unnamed = {f"\0column {i + 1}": i + 1 for i, h in enumerate(header) if not h}
+    reader.fieldnames = [h or f"\0column {i + 1}" for i, h in enumerate(header)]
+    cond, times, obs, vals, cens, lines = [], [], [], [], [], []
     for row in reader:
         loc = f"{p}: row {reader.line_num}"  # the file's line: blank lines are skipped, and counted
+        lines.append(reader.line_num)
         if None in row or any(v is None for v in row.values()):  # csv puts extra cells under None, missing as None
             n = len(header) + len(row.get(None) or []) - sum(v is None for k, v in row.items() if k is not None)
             why = ("a decimal comma, 1,2 for 1.2? numbers take a point; a text with a comma goes in double quotes"
                    if n > len(header) else f"each row has a cell for each of {', '.join(header)}")
             raise ProblemError(f"{loc}: {n} cells where the header has {len(header)} ({why})")
+        for key, position in unnamed.items():
+            if (row.get(key) or "").strip():
+                raise ProblemError(f"{loc}: column {position} has no name in the header but holds {row[key]!r}; it is "
+                                   f"not read (name it, or remove it; the columns read: "
+                                   f"{', '.join(MEASUREMENT_COLUMNS)}, censored)")
         cond.append(_cell(row, "condition", loc, "str"))
         times.append(_cell(row, "time_days", loc, "time"))
         obs.append(_cell(row, "observable", loc, "str"))
         vals.append(_cell(row, "value", loc, "float"))
         cens.append(_cell(row, "censored", loc, "bool") if "censored" in header else False)
-    return Measurements.from_rows(cond, times, obs, vals, cens, source=str(p))
+    m = Measurements.from_rows(cond, times, obs, vals, cens, source=str(p))
+    # the problem's row checks name the file's line too (they counted rows, one line short after a blank line)
+    if lines != list(range(2, len(lines) + 2)):
+        m = replace(m, locations=tuple(f"{p}: row {n}" for n in lines))
+    return m
 
 
 def _at(loc: str, key: str) -> str:
