@@ -345,7 +345,7 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
     for i, r in enumerate(csv.DictReader(text.splitlines(), delimiter="\t")):
         # cells past the header's last column (csv puts them under None, a list): empty ones (a spreadsheet's
         # trailing tab) are dropped; a value there belongs to no column (it crashed the checks that read every cell)
-        extra = r.pop(None, None) or []  # type: ignore[call-overload]
+        extra = r.pop(None, None) or []
         if any((c or "").strip() for c in extra):
             raise PetabError(f"{path}: row {i + 2}: {len(extra)} more cell(s) than the header's {len(r)} columns "
                              f"({extra!r}); every value needs a column name")
@@ -545,17 +545,17 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         for j, orow in enumerate(_read_tsv(orow_file)):
             where = f"{orow_file}: row {j + 2}"
             weights = _parse_formula(orow["observableFormula"], where)
-            scale = float(orow.get("hemasim_scale") or 1.0)
+            obs_scale = float(orow.get("hemasim_scale") or 1.0)
             if isinstance(source, SBMLSource):
                 source.observables[orow.get("observableName") or orow["observableId"]] = {
-                    k: w / scale for k, w in weights.items()}
-            observable_rows[orow["observableId"]] = (orow, where, scale)
+                    k: w / obs_scale for k, w in weights.items()}
+            observable_rows[orow["observableId"]] = (orow, where, obs_scale)
     observables = {}
-    for oid, (orow, where, scale) in observable_rows.items():
+    for oid, (orow, where, obs_scale) in observable_rows.items():
         noise_par = noise_seen.get(oid, ("1", ""))[0]  # '1': an observable no table measures (its noise unused)
         lloq = orow.get("hemasim_lloq") or None
         observables[oid] = ObservableSpec(oid, orow.get("observableName") or oid, _noise_from_row(orow, noise_par, where),
-                                          scale, float(lloq) if lloq else None)
+                                          obs_scale, float(lloq) if lloq else None)
     m = Measurements.from_rows([r["simulationConditionId"] for r in meas_rows],
                                [r["time"] for r in meas_rows], [r["observableId"] for r in meas_rows],  # type: ignore[misc]
                                [r["measurement"] for r in meas_rows],  # type: ignore[misc]
