@@ -441,6 +441,21 @@ def test_the_fitted_set_holds_the_values_held_fixed(example: Problem, tmp_path: 
     values = load_fitted_values(path).values
     assert values["docetaxel_friberg2002__friberg_feedback_gamma"] == 0.3
     assert values["docetaxel_friberg2002__friberg_mean_transit_time_h"] == pytest.approx(120.0)
+    # review35f: the loader read the held value as Fitted, the run record saying the data chose it
+    import warnings
+
+    from hemasim.inference.fitted import fitted_model
+    from hemasim.scenario import load_scenario
+
+    with warnings.catch_warnings():  # the example scenario's output grid (not this test's concern)
+        warnings.simplefilter("ignore")
+        scenario = load_scenario(FIT / "scenario.yaml")
+    records = fitted_model(scenario, str(path)).parameters
+    gamma = records["docetaxel_friberg2002__friberg_feedback_gamma"]
+    assert (gamma.value, gamma.provenance.describe()) == (
+        0.3, "held fixed at its nominal value in the fit of measurements.csv (problem problem.yaml), not estimated")
+    assert records["docetaxel_friberg2002__friberg_mean_transit_time_h"].provenance.describe().startswith(
+        "fitted to measurements.csv")
 
 
 @pytest.mark.slow  # a fit and a profile (~4 s)
@@ -458,3 +473,29 @@ def test_an_estimate_on_its_bound_is_said_so(example: Problem):
     (row,) = identifiability([profile])
     assert row["at_bound"] == "upper"
     assert row["says"].startswith("its estimate is at its upper bound (80): the bound ends the interval")
+    # review35f: the at-lower-bound case (mtt_h bounded below at 100 h; the data want ~89)
+    problem = replace(problem, parameters=tuple(replace(p, lower=100.0, upper=300.0, nominal=100.0)
+                                                if p.id == "mtt_h" else p for p in problem.parameters))
+    objective = Objective(problem)
+    result = fit(objective, n_starts=1, seed=0)
+    (profile,) = profile_likelihood(objective, result.x, names=["mtt_h"])
+    (row,) = identifiability([profile])
+    assert (profile.at_bound, profile.ci_lower, row["status"]) == ("lower", None, "practically non-identifiable")
+    assert row["says"].startswith("its estimate is at its lower bound (100): the bound ends the interval")
+
+
+@pytest.mark.parametrize(("side", "estimate", "says"), [
+    ("upper", 80.0, "its estimate is at its upper bound (80): the bound ends"),
+    ("lower", 30.0, "its estimate is at its lower bound (30): the bound ends"),
+    # review35f: a fit that stopped short of the bound (the profile found the lower point on it) printed the estimate
+    # as the bound: 'its estimate is at its upper bound (75)'
+    ("upper", 75.0, "its profile is lowest at its upper bound (80; the fit stopped at 75): the bound ends"),
+    ("lower", 31.5, "its profile is lowest at its lower bound (30; the fit stopped at 31.5): the bound ends"),
+])
+def test_the_at_bound_sentence_gives_the_bound(side: str, estimate: float, says: str):
+    natural = np.linspace(30.0, 80.0, 11)
+    objective = (natural - 30.0) / 10 if side == "lower" else (80.0 - natural) / 10
+    profile = Profile("mtt_h", np.log10(natural), natural, objective, 0.0, None if side == "lower" else 50.0,
+                      None if side == "upper" else 50.0, estimate, side)
+    (row,) = identifiability([profile])
+    assert row["says"].startswith(says), row["says"]

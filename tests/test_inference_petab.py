@@ -87,6 +87,14 @@ PETAB_REFUSED = [
     ("measurements_patient_01.tsv", "4.0\t1.594", "4.0\thigh", "row 3: column measurement: 'high' is not a number"),
     ("measurements_patient_01.tsv", "4.0\t1.594", "4h\t1.594", "row 3: column time: '4h' is not a number"),
     ("measurements_patient_01.tsv", "4.0\t1.594", "4.0\tNaN", "row 3: column measurement: 'NaN' is not a finite"),
+    # mend35h: PEtab's time inf (a steady-state measurement) said only "'inf' is not a finite number"
+    ("measurements_patient_01.tsv", "4.0\t1.594", "inf\t1.594",
+     "row 3: column time: 'inf': steady-state measurements are not supported"),
+    # mend35h: a value past the header's last column belongs to no column (an empty one is dropped: below)
+    ("conditions_patient_01.tsv", "\npatient_01\tpatient_01", "\npatient_01\tpatient_01\t50",
+     "row 2: 1 more cell(s) than the header's 2 columns (['50'])"),
+    ("measurements_patient_01.tsv", "4.0\t1.594\tsigma_anc\t0", "4.0\t1.594\tsigma_anc\t0\tlab A",
+     "row 3: 1 more cell(s) than the header's 6 columns"),
 ]
 
 
@@ -152,3 +160,81 @@ def test_hemasim_fit_of_a_petab_problem_says_what_it_is(exported: Path, tmp_path
     assert "a PEtab problem (format_version, parameter_file), which this command does not read; import it in " \
            "Python: hemasim.inference.run_fit(hemasim.inference.petab.import_petab(PATH), OUT)" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_row_ending_in_an_empty_cell_is_read(exported: Path, tmp_path: Path):
+    # review35f: a condition row ending in a tab (a spreadsheet's trailing empty cell) crashed the per-condition check
+    # ('list' object has no attribute 'strip'); the same in the other tables
+    import shutil
+
+    copy = tmp_path / "p"
+    shutil.copytree(exported.parent, copy)
+    for name in ("conditions_patient_01.tsv", "measurements_patient_01.tsv", "parameters.tsv", "observables.tsv"):
+        table = copy / name
+        table.write_text("".join(line + "\t\n" for line in table.read_text().splitlines()[:1]) +
+                         "".join(line + "\t\t\n" for line in table.read_text().splitlines()[1:]))
+    assert import_petab(copy / "problem.yaml").measurements.value.tolist() == \
+        import_petab(exported).measurements.value.tolist()
+
+
+def _two_conditions(exported: Path, root: Path, anc2: str | None = None) -> Path:
+    """The exported problem with a second condition, patient_02 (patient_01's scenario and measurements); with
+    ``anc2``, a second observable measured (noiseParameters ``anc2``) in patient_01's table only."""
+    import shutil
+
+    import yaml
+
+    shutil.copytree(exported.parent, root)
+    spec = yaml.safe_load((root / "problem.yaml").read_text())
+    sub = {k: [v[0].replace("patient_01", "patient_02")] if k != "observable_files" else v
+           for k, v in spec["problems"][0].items()}
+    spec["problems"].append(sub)
+    spec["hemasim"]["scenarios"]["patient_02"] = spec["hemasim"]["scenarios"]["patient_01"]
+    (root / "problem.yaml").write_text(yaml.safe_dump(spec))
+    for kind in ("conditions", "measurements"):
+        text = (root / f"{kind}_patient_01.tsv").read_text()
+        (root / f"{kind}_patient_02.tsv").write_text(text.replace("patient_01", "patient_02"))
+    shutil.copy(root / "model_patient_01.xml", root / "model_patient_02.xml")
+    if anc2 is not None:
+        obs = root / "observables.tsv"
+        lines = obs.read_text().splitlines()
+        obs.write_text("\n".join(lines + [lines[1].replace("anc\t", "anc2\t").replace("_anc\t", "_anc2\t")]) + "\n")
+        meas = root / "measurements_patient_01.tsv"
+        lines = meas.read_text().splitlines()
+        extra = ["anc2" + line.replace("sigma_anc", anc2 if k else anc2 + "0")[len("anc"):]
+                 for k, line in enumerate(lines[1:4])]  # '0.15' and '0.150': one number
+        meas.write_text("\n".join(lines + extra) + "\n")
+    return root / "problem.yaml"
+
+
+def test_noise_parameters_are_one_across_measurement_tables(exported: Path, tmp_path: Path):
+    # review35f: noiseParameters were compared within one file; the last file's value served every condition
+    path = _two_conditions(exported, tmp_path / "p")
+    assert import_petab(path).observable("anc").noise.sigma == "sigma_anc"
+    second = path.parent / "measurements_patient_02.tsv"
+    second.write_text(second.read_text().replace("sigma_anc", "0.3"))
+    with pytest.raises(PetabError, match=r"measurements_patient_02\.tsv: row 2: column noiseParameters: '0\.3' where "
+                                         r".*measurements_patient_01\.tsv: row 2 of observable 'anc' has 'sigma_anc'"):
+        import_petab(path)
+
+
+def test_a_table_without_rows_of_an_observable_leaves_its_noise_alone(exported: Path, tmp_path: Path):
+    # review35f: patient_02's table has no row of anc2, which read its noiseParameters as '1' and, being the last
+    # file, set anc2's sigma to 1.0 for every condition (hemasim's own export of sigma 0.15 came back as 1.0)
+    problem = import_petab(_two_conditions(exported, tmp_path / "p", anc2="0.15"))
+    assert problem.observable("anc2").noise.sigma == 0.15
+    assert problem.observable("anc").noise.sigma == "sigma_anc"
+
+
+def test_a_petab_v2_problem_is_named_as_one(tmp_path: Path):
+    # review35f: the PEtab check looked for parameter_file (v1); a v2 problem (parameter_files) read "format_version:
+    # unknown field" again
+    from hemasim.inference import ProblemError
+
+    path = tmp_path / "problem.yaml"
+    path.write_text("format_version: 2.0.0\nparameter_files: [parameters.tsv]\nmeasurement_files: [m.tsv]\n")
+    with pytest.raises(ProblemError, match=r"a PEtab problem \(format_version 2\.0\.0\), which this command does not "
+                                           r"read; hemasim imports PEtab v1"):
+        load_problem(path)
+    with pytest.raises(PetabError, match=r"not a PEtab v1 problem file \(format_version 2\.0\.0: hemasim reads v1"):
+        import_petab(path)

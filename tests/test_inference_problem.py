@@ -3,6 +3,7 @@ written)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -81,6 +82,21 @@ BAD_YAML = [
     ("{id: sigma_anc, lower: 0.02, upper: 1.0, nominal: 0.2}",
      "{id: sigma_anc, lower: -0.5, upper: 1.0, nominal: 0.2, scale: lin}",
      "parameters.3.lower: -0.5; 'sigma_anc' is a noise model's sigma"),
+    # review35f: the fixed branch of the same check (a sigma held at 0 is the failure value at every vector)
+    ("{id: sigma_anc, lower: 0.02, upper: 1.0, nominal: 0.2}",
+     "{id: sigma_anc, lower: 0, upper: 1.0, nominal: 0, scale: lin, estimate: false}",
+     "parameters.3.nominal: 0; 'sigma_anc' is a noise model's sigma"),
+    # mend35h: 0 is allowed for one part of a combined model only: not for a lognormal sigma, not for both parts
+    ("{id: sigma_anc, lower: 0.02, upper: 1.0, nominal: 0.2}",
+     "{id: sigma_anc, lower: 0, upper: 1.0, nominal: 0.2, scale: lin}",
+     "parameters.3.lower: 0; 'sigma_anc' is a noise model's sigma"),
+    ("{model: lognormal, sigma: sigma_anc}\n    lloq: 0.1\nparameters:\n", "{model: combined, sigma: s_add, "
+     "sigma_proportional: s_prop}\n    lloq: 0.1\nparameters:\n  - {id: s_add, lower: 0, upper: 1, nominal: 0.1, "
+     "scale: lin}\n  - {id: s_prop, lower: 0, upper: 1, nominal: 0.2, scale: lin}\n",
+     "parameters.0.lower: 0; 's_add' is a noise model's sigma"),
+    ("{model: lognormal, sigma: sigma_anc}\n    lloq: 0.1\nparameters:\n", "{model: combined, sigma: s0, "
+     "sigma_proportional: s0}\n    lloq: 0.1\nparameters:\n  - {id: s0, lower: 0, upper: 1, nominal: 0.1, "
+     "scale: lin}\n", "parameters.0.lower: 0; 's0' is a noise model's sigma"),
     # bughunt35: an estimated noise parameter of an observable without data: estimated though the likelihood never
     # read it (a flat profile)
     ("    lloq: 0.1\nparameters:\n", "    lloq: 0.1\n  - {id: anc2, hemasim: anc_1e9_per_L, noise: {model: lognormal, "
@@ -190,4 +206,79 @@ def test_an_empty_measurement_file_is_called_empty(tmp_path: Path, text: str):
     (tmp_path / "measurements.csv").write_text(text)
     with pytest.raises(ProblemError, match=r"measurements\.csv: the file is empty \(a header line "
                                            r"condition,time_days,observable,value\[,censored\]"):
+        load_problem(problem)
+
+
+def test_a_combined_models_additive_part_may_reach_0(tmp_path: Path):
+    # review35f: sd = sqrt(s_add^2 + (s_prop y)^2) stays > 0 at s_add = 0 (the data decide whether an additive part
+    # exists); bughunt35's check refused a lower bound of 0 for it
+    import numpy as np
+
+    from hemasim.inference import Objective
+
+    problem = _copy_example(tmp_path)
+    problem.write_text(problem.read_text().replace(
+        "{model: lognormal, sigma: sigma_anc}", "{model: combined, sigma: s_add, sigma_proportional: s_prop}").replace(
+        "  - {id: sigma_anc, lower: 0.02, upper: 1.0, nominal: 0.2}",
+        "  - {id: s_add, lower: 0, upper: 1.0, nominal: 0.05, scale: lin}\n"
+        "  - {id: s_prop, lower: 0.01, upper: 1.0, nominal: 0.2}"))
+    obj = Objective(load_problem(problem))
+    x = obj.nominal.copy()
+    x[obj.names.index("s_add")] = 0.0
+    value = float(obj(x[None])[0])
+    assert np.isfinite(value) and value < 1e9  # the failure value is 1e10
+
+
+def test_a_noise_number_given_in_python_must_be_positive():
+    # review35f: the check of a sigma given as a Python number (the YAML loader refuses it first) had no test
+    from dataclasses import replace
+
+    from hemasim.inference import NoiseModel
+
+    example = load_problem(FIT / "problem.yaml")
+    for noise, key in ((NoiseModel("lognormal", 0.0), "sigma"), (NoiseModel("combined", 0.1, float("nan")),
+                                                                  "sigma_proportional")):
+        bad = replace(example, observables=(replace(example.observables[0], noise=noise),))
+        with pytest.raises(ProblemError, match=rf"observables\.0\.noise\.{key}: must be > 0"):
+            bad.checked()
+
+
+@pytest.mark.parametrize(("column", "cell", "message"), [
+    # review35f: the unit and BLQ cases were tested with a header cell only (each data row one cell short)
+    ("unit", "cells/uL", "column 'unit' is not read (values are in the unit of the hemasim observable"),
+    ("BLQ", "0", "column 'BLQ' is not read (a value below the assay limit is written as the limit with censored 1"),
+    ("Censored", "0", "column 'Censored' is not read (did you mean 'censored'?"),
+    # mend35h: a column without a name (a trailing comma in the header) holding a value in each row: it was dropped
+    ("", "cells/uL", "row 2: column 6 has no name in the header but holds 'cells/uL'; it is not read"),
+])
+def test_a_column_with_a_cell_in_every_row_is_read_or_refused(tmp_path: Path, column: str, cell: str, message: str):
+    problem = _copy_example(tmp_path)
+    csv_path = tmp_path / "measurements.csv"
+    lines = csv_path.read_text().splitlines()
+    csv_path.write_text("\n".join([lines[0] + "," + column] + [line + "," + cell for line in lines[1:]]) + "\n")
+    with pytest.raises(ProblemError, match=re.escape(message)) as err:
+        load_problem(problem)
+    assert "measurements.csv" in str(err.value)
+
+
+def test_an_empty_unnamed_column_is_read(tmp_path: Path):
+    # a spreadsheet's trailing comma: a header cell and row cells all empty are no data
+    from hemasim.inference import load_measurements
+
+    lines = (FIT / "measurements.csv").read_text().splitlines()
+    path = tmp_path / "m.csv"
+    path.write_text("\n".join([lines[0] + ","] + [line + "," for line in lines[1:]]) + "\n")
+    assert len(load_measurements(path)) == len(lines) - 1
+
+
+def test_a_row_after_a_blank_line_is_named_by_its_line(tmp_path: Path):
+    # review35f: the loader's own errors named the file's line, the problem's row checks the row index + 2: one line
+    # short after a blank line
+    problem = _copy_example(tmp_path)
+    csv_path = tmp_path / "measurements.csv"
+    lines = csv_path.read_text().splitlines()
+    lines[4] = lines[4].replace(",anc,", ",platelets,")
+    lines.insert(2, "")  # the bad row is now the file's line 6
+    csv_path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ProblemError, match=r"measurements\.csv: row 6, column observable: unknown observable 'platelets'"):
         load_problem(problem)

@@ -303,6 +303,10 @@ def test_population_set_holds_the_values_held_fixed(tmp_path) -> None:
     (tmp_path / "measurements.csv").write_text("\n".join(out_rows) + "\n")
     fit_problem_population(tmp_path / "problem.yaml", tmp_path / "pop",
                            SaemSettings(exploration=6, smoothing=4, information_samples=10, seed=0))
-    values = load_fitted_values(tmp_path / "pop" / "population.yaml").values
+    loaded = load_fitted_values(tmp_path / "pop" / "population.yaml")
+    values = loaded.values
     assert values["docetaxel_friberg2002__friberg_feedback_gamma"] == 0.3
+    # review35f: loaded as Fitted (fitted to the data) though the fit held it
+    assert loaded.fixed == {"docetaxel_friberg2002__friberg_feedback_gamma"}
+    assert loaded.provenance_of("docetaxel_friberg2002__friberg_feedback_gamma").describe().startswith("held fixed")
     assert "docetaxel_friberg2002__friberg_mean_transit_time_h" in values

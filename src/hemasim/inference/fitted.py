@@ -10,7 +10,9 @@ The file is data (YAML)::
          ci95: [80.2, 99.1]}
 
 Loaded into a scenario, each value replaces the default with provenance :class:`~hemasim.parameters.core.Fitted`
-(healthy-model parameters) or ``derived: fitted to ...`` (drug-set values), so ``run.json`` names the data.
+(healthy-model parameters) or ``derived: fitted to ...`` (drug-set values), so ``run.json`` names the data; a value
+the fit held at its nominal (``fixed: true``) gets :class:`~hemasim.parameters.core.HeldFixed` (``derived: held
+fixed ...``) instead.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hemasim.parameters.core import Fitted
+from hemasim.parameters.core import Fitted, HeldFixed
 
 if TYPE_CHECKING:
     from hemasim.biology.body import Covariates
@@ -44,6 +46,14 @@ class FittedValues:
     values: dict[str, float]
     provenance: Fitted
     iiv_cv: dict[str, float] = field(default_factory=dict)
+    #: the names the fit held at their nominal (``fixed: true``): written so that the set runs the fitted model, not
+    #: estimated (they were loaded as Fitted, the run record saying the data chose them)
+    fixed: frozenset[str] = frozenset()
+
+    def provenance_of(self, name: str) -> Fitted | HeldFixed:
+        if name in self.fixed:
+            return HeldFixed(self.provenance.data, self.provenance.problem)
+        return self.provenance
 
 
 def fitted_parameter_set(objective: Objective, result: FitResult, profiles: Sequence[Profile] = ()) -> dict[str, Any]:
@@ -111,6 +121,7 @@ def load_fitted_values(path: str | Path) -> FittedValues:
     table = parameter_table()
     values: dict[str, float] = {}
     iiv_cv: dict[str, float] = {}
+    fixed: set[str] = set()
     for i, row in enumerate(data["parameters"]):
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) \
                 or not isinstance(row.get("value"), int | float) or not math.isfinite(row["value"]):
@@ -121,6 +132,10 @@ def load_fitted_values(path: str | Path) -> FittedValues:
             except ValueError as err:
                 raise ValueError(f"parameter_set: {p}: parameters.{i}.value: {err}") from None
         values[row["name"]] = float(row["value"])
+        if (held := row.get("fixed", False)) is not False:
+            if held is not True:
+                raise ValueError(f"parameter_set: {p}: parameters.{i}.fixed: must be true or false, got {held!r}")
+            fixed.add(row["name"])
         cv = row.get("iiv_cv")
         if cv is not None:
             if not (isinstance(cv, int | float) and math.isfinite(cv) and cv >= 0):
@@ -131,7 +146,7 @@ def load_fitted_values(path: str | Path) -> FittedValues:
                         float(prov.get("objective", math.nan)))
     except (TypeError, ValueError):
         raise ValueError(f"parameter_set: {p}: provenance: data, problem and objective are required") from None
-    return FittedValues(values, fitted, iiv_cv)
+    return FittedValues(values, fitted, iiv_cv, frozenset(fixed))
 
 
 def fitted_values_under(fitted: FittedValues, scenario: Scenario) -> dict[str, float]:
@@ -155,4 +170,4 @@ def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = 
         raise ValueError(f"parameter_set: {path}: {unknown[0]!r} is not a parameter of this scenario's model")
     return scenario_model(scenario, fitted_values_under(fitted, scenario), source.drug_sets, source.drug_parameter_paths,
                           covariates=covariates, parameters=parameters, per_patient=per_patient,
-                          fitted=fitted.provenance, drug_per_patient=drug_per_patient)
+                          fitted=fitted.provenance, drug_per_patient=drug_per_patient, held_fixed=fitted.fixed)

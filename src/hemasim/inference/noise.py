@@ -60,7 +60,9 @@ def standard_deviation(kind: str, y: np.ndarray, sigma: np.ndarray, sigma_propor
         return sigma * np.maximum(np.abs(y), TINY)
     if kind == "combined":
         sp = np.zeros_like(y) if sigma_proportional is None else sigma_proportional
-        return np.sqrt(sigma**2 + (sp * y) ** 2)
+        # y floored as proportional's: with the additive part at 0 (allowed while the proportional one is > 0), a
+        # prediction of 0 would give sd 0
+        return np.sqrt(sigma**2 + (sp * np.maximum(np.abs(y), TINY)) ** 2)
     raise ValueError(f"unknown noise model {kind!r}; allowed: {', '.join(NOISE_KINDS)}")
 
 

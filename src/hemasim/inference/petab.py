@@ -341,7 +341,16 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
         text = decode_text(data, str(path), "PEtab table")  # and column (its header read '\ufeffparameterId')
     except YamlInputError as err:
         raise PetabError(str(err)) from None
-    return [dict(r) for r in csv.DictReader(text.splitlines(), delimiter="\t")]
+    rows = []
+    for i, r in enumerate(csv.DictReader(text.splitlines(), delimiter="\t")):
+        # cells past the header's last column (csv puts them under None, a list): empty ones (a spreadsheet's
+        # trailing tab) are dropped; a value there belongs to no column (it crashed the checks that read every cell)
+        extra = r.pop(None, None) or []
+        if any((c or "").strip() for c in extra):
+            raise PetabError(f"{path}: row {i + 2}: {len(extra)} more cell(s) than the header's {len(r)} columns "
+                             f"({extra!r}); every value needs a column name")
+        rows.append(dict(r))
+    return rows
 
 
 def _float(row: Mapping[str, str], key: str, where: str) -> float:
@@ -428,10 +437,23 @@ _CONDITION_COLUMNS = ("conditionId", "conditionName")
 _UNREAD_MEASUREMENT_COLUMNS = ("preequilibrationConditionId", "observableParameters")
 
 
-def _check_measurement_rows(rows: Sequence[Mapping[str, str | None]], path: Path) -> None:
+def _noise_key(text: str) -> tuple[float | str, ...]:
+    """noiseParameters compared as values: '0.2' and '0.20' are one number, a parameter id is itself."""
+    out: list[float | str] = []
+    for part in text.split(";"):
+        try:
+            out.append(float(part))
+        except ValueError:
+            out.append(part.strip())
+    return tuple(out)
+
+
+def _check_measurement_rows(rows: Sequence[Mapping[str, str | None]], path: Path,
+                            seen: dict[str, tuple[str, str]]) -> None:
     """The measurement table's columns import does not read are empty, and an observable's rows share one
-    noiseParameters (its noise model is read once per observable; the first row's served every row)."""
-    first: dict[str, str] = {}
+    noiseParameters across every measurement table (its noise model is read once per observable; the first row's
+    served every row, and the last file's every condition). ``seen``: observable -> (noiseParameters, where),
+    filled across the problem's tables."""
     for i, r in enumerate(rows):
         where = f"{path}: row {i + 2}"
         for col in _UNREAD_MEASUREMENT_COLUMNS:
@@ -440,9 +462,11 @@ def _check_measurement_rows(rows: Sequence[Mapping[str, str | None]], path: Path
                                  f"{col}; leave it empty)")
         noise = (r.get("noiseParameters") or "").strip()
         oid = r.get("observableId") or ""
-        if first.setdefault(oid, noise) != noise:
-            raise PetabError(f"{where}: column noiseParameters: {noise!r} where an earlier row of observable {oid!r} "
-                             f"has {first[oid]!r}: one noise parameter (or number) per observable is read")
+        first, first_where = seen.setdefault(oid, (noise, where))
+        if _noise_key(first) != _noise_key(noise):
+            earlier = "an earlier row" if first_where.startswith(f"{path}:") else first_where
+            raise PetabError(f"{where}: column noiseParameters: {noise!r} where {earlier} of observable {oid!r} "
+                             f"has {first!r}: one noise parameter (or number) per observable is read")
 
 
 def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
@@ -461,7 +485,9 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
     except YamlInputError as err:
         raise PetabError(str(err)) from None
     if not isinstance(spec, dict) or spec.get("format_version") not in (1, "1") or "problems" not in spec:
-        raise PetabError(f"{p}: not a PEtab v1 problem file")
+        version = f" (format_version {str(spec['format_version'])[:20]}: hemasim reads v1 only)" \
+            if isinstance(spec, dict) and spec.get("format_version") not in (None, 1, "1") else ""
+        raise PetabError(f"{p}: not a PEtab v1 problem file{version}")
     prows = _read_tsv(root / spec["parameter_file"])
     parameters = []
     for i, r in enumerate(prows):
@@ -478,7 +504,11 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
             r["parameterId"], r.get("hemasim_target") or None, _float(r, "lowerBound", where),
             _float(r, "upperBound", where), _float(r, "nominalValue", where), scale,  # type: ignore[arg-type]
             estimate == "1", _prior(r, where), r.get("hemasim_unit", "")))
-    conditions, observables, meas_rows = [], {}, []
+    conditions, meas_rows = [], []
+    # observable rows read per sub-problem; their noise models are made once every measurement table is read, from the
+    # noiseParameters all tables share (a file without rows of an observable said '1', and the last file's won)
+    observable_rows: dict[str, tuple[dict[str, str], str, float]] = {}
+    noise_seen: dict[str, tuple[str, str]] = {}
     for sub in spec["problems"]:
         (crow,) = _read_tsv(root / sub["condition_files"][0])
         cid = crow["conditionId"]
@@ -502,24 +532,30 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         conditions.append(Condition(cid, source))
         orow_file = root / sub["observable_files"][0]
         mrows = _read_tsv(root / sub["measurement_files"][0])
-        _check_measurement_rows(mrows, root / sub["measurement_files"][0])
+        _check_measurement_rows(mrows, root / sub["measurement_files"][0], noise_seen)
         for k, r in enumerate(mrows):  # numbers here, by file and row ('high' was a bare ValueError, NaN fitted as
             # the failure value 1e10 at every vector)
             where = f"{root / sub['measurement_files'][0]}: row {k + 2}"
+            if (r.get("time") or "").strip().lower() in ("inf", "+inf", "infinity"):  # PEtab: at steady state
+                raise PetabError(f"{where}: column time: {r['time']!r}: steady-state measurements are not supported "
+                                 "(hemasim simulates a time course; give the day of the measurement)")
             r["time"], r["measurement"] = (_finite(r, key, where) for key in ("time", "measurement"))  # type: ignore[assignment]
             r["_where"] = where  # the problem's checks name this file and row (they named problem.yaml, row n of all)
         meas_rows += mrows
         for j, orow in enumerate(_read_tsv(orow_file)):
             where = f"{orow_file}: row {j + 2}"
             weights = _parse_formula(orow["observableFormula"], where)
-            noise_par = next((m["noiseParameters"] for m in mrows if m["observableId"] == orow["observableId"]), "1")
-            lloq = orow.get("hemasim_lloq") or None
-            spec_o = ObservableSpec(orow["observableId"], orow.get("observableName") or orow["observableId"],
-                                    _noise_from_row(orow, noise_par, where), float(orow.get("hemasim_scale") or 1.0),
-                                    float(lloq) if lloq else None)
+            obs_scale = float(orow.get("hemasim_scale") or 1.0)
             if isinstance(source, SBMLSource):
-                source.observables[spec_o.hemasim] = {k: w / spec_o.scale for k, w in weights.items()}
-            observables[spec_o.id] = spec_o
+                source.observables[orow.get("observableName") or orow["observableId"]] = {
+                    k: w / obs_scale for k, w in weights.items()}
+            observable_rows[orow["observableId"]] = (orow, where, obs_scale)
+    observables = {}
+    for oid, (orow, where, obs_scale) in observable_rows.items():
+        noise_par = noise_seen.get(oid, ("1", ""))[0]  # '1': an observable no table measures (its noise unused)
+        lloq = orow.get("hemasim_lloq") or None
+        observables[oid] = ObservableSpec(oid, orow.get("observableName") or oid, _noise_from_row(orow, noise_par, where),
+                                          obs_scale, float(lloq) if lloq else None)
     m = Measurements.from_rows([r["simulationConditionId"] for r in meas_rows],
                                [r["time"] for r in meas_rows], [r["observableId"] for r in meas_rows],  # type: ignore[misc]
                                [r["measurement"] for r in meas_rows],  # type: ignore[misc]

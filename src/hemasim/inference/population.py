@@ -382,7 +382,7 @@ def apply_population_set(params: ParameterSetType, path: str | Path, *, skip_unk
                              + (f"; {renamed}" if renamed else ""))
         cv = fitted.iiv_cv.get(name)
         p = params[name]
-        changed[name] = replace(p, value=value, provenance=fitted.provenance,  # within its bounds: loaded so
+        changed[name] = replace(p, value=value, provenance=fitted.provenance_of(name),  # within its bounds: loaded so
                                 iiv_cv=p.iiv_cv if cv is None else cv,
                                 iiv_source=p.iiv_source if cv is None else f"population fit ({path.name})")
     return ParameterSet.from_records(params.name, [changed.get(n, params[n]) for n in params])

@@ -229,12 +229,15 @@ class Problem:
         noise_ids = {pid for o in self.observables for pid in o.noise.parameter_ids()}
         for i, p in enumerate(self.parameters):
             _check_parameter(where, i, p)
-            if p.id in noise_ids and not (p.lower > 0 if p.estimate else p.nominal > 0):
+            if p.id in noise_ids and not self._noise_floor_ok(p):
                 # a standard deviation: at or below 0 the likelihood is the failure value (and numpy warned of the
-                # log of a negative number), so part of the box, and the starts drawn there, were dead
+                # log of a negative number), so part of the box, and the starts drawn there, were dead; 0 is a
+                # value of one part of a combined model whose other part stays > 0 (the sd stays > 0: the data
+                # decide whether that part exists)
                 key = "lower" if p.estimate else "nominal"
                 raise ProblemError(f"{where}: parameters.{i}.{key}: {getattr(p, key):g}; {p.id!r} is a noise "
-                                   "model's sigma (a standard deviation), which must be > 0")
+                                   "model's sigma (a standard deviation), which must be > 0 (0 only for one part "
+                                   "of a combined model whose other part stays > 0)")
             if p.target is None:
                 if not any(p.id in o.noise.parameter_ids() for o in self.observables):
                     raise ProblemError(f"{where}: parameters.{i}.target: {p.id!r} has no target and is used by no "
@@ -267,6 +270,35 @@ class Problem:
             return self
         return replace(self, parameters=tuple(replace(p, unit=unit_of[p.id]) if p.unit == "" and p.id in unit_of
                                               else p for p in self.parameters))
+
+    def _noise_floor(self, sigma: float | str | None) -> float:
+        """The lowest value a noise part takes in the fit: a number itself, a parameter its lower bound (its
+        nominal when held fixed)."""
+        if sigma is None:
+            return 0.0
+        if isinstance(sigma, str):
+            p = self.parameter(sigma)
+            return p.lower if p.estimate else p.nominal
+        return float(sigma)
+
+    def _noise_floor_ok(self, p: EstimatedParameter) -> bool:
+        """Noise parameter ``p``'s lowest value keeps every standard deviation it enters > 0: > 0 itself, or 0 where
+        every use of it is one part of a combined model whose other part stays > 0."""
+        floor = p.lower if p.estimate else p.nominal
+        if floor > 0:
+            return True
+        if floor < 0:
+            return False
+        for o in self.observables:
+            n = o.noise
+            if p.id not in n.parameter_ids():
+                continue
+            if n.kind != "combined":
+                return False
+            other = n.sigma_proportional if n.sigma == p.id else n.sigma
+            if other == p.id or not self._noise_floor(other) > 0:
+                return False
+        return True
 
     def _relative_sigmas(self) -> set[str]:
         """The ids of the noise parameters that are relative (dimensionless, unit 1): a log-normal or proportional
@@ -462,30 +494,46 @@ def load_measurements(path: str | Path) -> Measurements:
                                f"optional: censored){hint}")
     # every column is read or refused: a column left unread changed the data silently (a unit column saying cells/uL
     # beside values fitted as 1e9/L; a BLQ or per-row LLOQ column whose censoring was lost)
+    read_columns = (*MEASUREMENT_COLUMNS, "censored")
     for h in header:
-        if h and h not in (*MEASUREMENT_COLUMNS, "censored"):  # an empty name: a trailing comma
-            hint = ("values are in the unit of the hemasim observable the problem's observable measures (anc_1e9_per_L: "
+        if h and h not in read_columns:  # an empty name: a trailing comma (its cells checked below)
+            meant = next((c for c in read_columns if c.lower() == h.lower()), None) or closest(h, read_columns)
+            hint = (f"did you mean {meant!r}? column names are read as written, lower case" if meant else
+                    "values are in the unit of the hemasim observable the problem's observable measures (anc_1e9_per_L: "
                     "1e9/L; convert them, or give the observable a scale)" if "unit" in h.lower() else
                     "a value below the assay limit is written as the limit with censored 1 (or set the observable's "
                     "lloq)" if h.lower() in ("blq", "bql", "lloq", "loq", "cens", "mdv") else
                     "remove it or keep it in another file")
             raise ProblemError(f"{p}: column {h!r} is not read ({hint}); the columns read: "
                                f"{', '.join(MEASUREMENT_COLUMNS)}, censored")
-    reader.fieldnames = header
-    cond, times, obs, vals, cens = [], [], [], [], []
+    # a column without a name (a trailing comma) is read only while it is empty: a value under it (a unit, a flag)
+    # was dropped; each gets a key of its own, so that two of them are both seen
+    unnamed = {f"\0column {i + 1}": i + 1 for i, h in enumerate(header) if not h}
+    reader.fieldnames = [h or f"\0column {i + 1}" for i, h in enumerate(header)]
+    cond, times, obs, vals, cens, lines = [], [], [], [], [], []
     for row in reader:
         loc = f"{p}: row {reader.line_num}"  # the file's line: blank lines are skipped, and counted
+        lines.append(reader.line_num)
         if None in row or any(v is None for v in row.values()):  # csv puts extra cells under None, missing as None
             n = len(header) + len(row.get(None) or []) - sum(v is None for k, v in row.items() if k is not None)
             why = ("a decimal comma, 1,2 for 1.2? numbers take a point; a text with a comma goes in double quotes"
                    if n > len(header) else f"each row has a cell for each of {', '.join(header)}")
             raise ProblemError(f"{loc}: {n} cells where the header has {len(header)} ({why})")
+        for key, position in unnamed.items():
+            if (row.get(key) or "").strip():
+                raise ProblemError(f"{loc}: column {position} has no name in the header but holds {row[key]!r}; it is "
+                                   f"not read (name it, or remove it; the columns read: "
+                                   f"{', '.join(MEASUREMENT_COLUMNS)}, censored)")
         cond.append(_cell(row, "condition", loc, "str"))
         times.append(_cell(row, "time_days", loc, "time"))
         obs.append(_cell(row, "observable", loc, "str"))
         vals.append(_cell(row, "value", loc, "float"))
         cens.append(_cell(row, "censored", loc, "bool") if "censored" in header else False)
-    return Measurements.from_rows(cond, times, obs, vals, cens, source=str(p))
+    m = Measurements.from_rows(cond, times, obs, vals, cens, source=str(p))
+    # the problem's row checks name the file's line too (they counted rows, one line short after a blank line)
+    if lines != list(range(2, len(lines) + 2)):
+        m = replace(m, locations=tuple(f"{p}: row {n}" for n in lines))
+    return m
 
 
 def _at(loc: str, key: str) -> str:
@@ -642,11 +690,16 @@ def load_problem(path: str | Path) -> Problem:
     if (other := wrong_file(data, str(p), "a fitting problem", f"{_PROBLEM_FIELDS}; its conditions name the "
                             "scenario files")) is not None:
         raise ProblemError(other)
-    if "format_version" in data and "parameter_file" in data:  # a PEtab problem: it read "format_version: unknown
-        # field", with no word of what the file is or how hemasim reads it
-        raise ProblemError(f"{p}: a PEtab problem (format_version, parameter_file), which this command does not read; "
-                           "import it in Python: hemasim.inference.run_fit(hemasim.inference.petab.import_petab(PATH), "
-                           "OUT) (docs/fitting.md, PEtab)")
+    if "format_version" in data:  # a PEtab problem: it read "format_version: unknown field", with no word of what the
+        # file is or how hemasim reads it; a v2 one (parameter_files, not parameter_file) was missed (review35f)
+        if data["format_version"] in (1, "1") and "parameter_file" in data:
+            raise ProblemError(f"{p}: a PEtab problem (format_version, parameter_file), which this command does not "
+                               "read; import it in Python: hemasim.inference.run_fit(hemasim.inference.petab."
+                               "import_petab(PATH), OUT) (docs/fitting.md, PEtab)")
+        version = str(data["format_version"])[:20]
+        raise ProblemError(f"{p}: a PEtab problem (format_version {version}), which this command does not read; "
+                           "hemasim imports PEtab v1 (format_version 1, parameter_file) in Python: hemasim.inference."
+                           "run_fit(hemasim.inference.petab.import_petab(PATH), OUT) (docs/fitting.md, PEtab)")
     where, top = str(p), f"{p}:"  # top: the file, where its top-level fields are named (see _at)
     _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), top)
     base = p.parent

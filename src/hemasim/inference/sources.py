@@ -14,7 +14,7 @@ gives its events. The fit builds one model per parameter vector and stacks the c
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +26,7 @@ from hemasim.biology.body import Covariates
 from hemasim.events import Event
 from hemasim.model import Model
 from hemasim.parameters import ParameterSet
-from hemasim.parameters.core import Fitted
+from hemasim.parameters.core import Fitted, HeldFixed
 from hemasim.pharmacology.drug_sets import DrugSet
 from hemasim.scenario import Scenario
 
@@ -246,13 +246,15 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
                    drug_paths: Mapping[str, tuple[str, str]] | None = None, *, covariates: Covariates | None = None,
                    parameters: ParameterSet | None = None, per_patient: Mapping[str, np.ndarray] | None = None,
                    fitted: Fitted | None = None,
-                   drug_per_patient: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> Model:
+                   drug_per_patient: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+                   held_fixed: Collection[str] = ()) -> Model:
     """The model of ``scenario`` with ``values`` (run-record names) replacing the defaults and the scenario's
     ``parameters:``: healthy-model parameters in the parameter set (provenance :class:`UserOverride`, or
     ``fitted``), drug-set values in a copy of the set. What :func:`hemasim.assembly.build_model` builds (``covariates``, ``parameters`` and
     ``per_patient`` as there), with those values. ``drug_per_patient``: per-patient values of drug-set values
     (drug set name -> dotted path -> array), as :class:`~hemasim.pharmacology.pkpd.DrugExposure` and
-    :func:`~hemasim.pharmacology.friberg.friberg_model` take them."""
+    :func:`~hemasim.pharmacology.friberg.friberg_model` take them. ``held_fixed``: the names of ``values`` the fit
+    held at their nominal (provenance :class:`HeldFixed` of ``fitted``'s fit, not ``fitted``)."""
     from hemasim.assembly import model_extensions
     from hemasim.biology import healthy_human_model
     from hemasim.biology.origins import split_origins
@@ -276,7 +278,14 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
         else:
             model_values[name] = float(v)
     how = None if fitted is None else fitted.describe()
-    changed = {n: drug_set_with_values(ds, per_set.get(n, {}), how) for n, ds in drug_sets.items()}
+    held = {} if fitted is None else {name: HeldFixed(fitted.data, fitted.problem) for name in held_fixed}
+    held_paths = {drug_paths[n][1] for n in held if n in drug_paths}
+    changed = {n: drug_set_with_values(ds, {k: v for k, v in per_set.get(n, {}).items() if k not in held_paths}, how)
+               for n, ds in drug_sets.items()}
+    if held_paths:
+        how_held = next(iter(held.values())).describe()
+        changed = {n: drug_set_with_values(ds, {k: v for k, v in per_set.get(n, {}).items() if k in held_paths},
+                                           how_held) for n, ds in changed.items()}
     cov = scenario.patient.covariates() if covariates is None else covariates
     drug_per_patient = drug_per_patient or {}
     if isinstance(scenario.model, FribergChain):
@@ -286,7 +295,7 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
             raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
         chain = drug_set_of(scenario.model.drug_set).name
         return _mark_fitted(friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy,
-                                          per_patient=drug_per_patient.get(chain, {})), values, fitted)
+                                          per_patient=drug_per_patient.get(chain, {})), values, fitted, held)
     extensions = [DrugExposure(changed[e.drug_set.name], per_patient=drug_per_patient.get(e.drug_set.name, {}))
                   if isinstance(e, DrugExposure) else e for e in model_extensions(scenario)]
     # a G-CSF's mobilising drive reads its concentration through the set's central volume, taken when the scenario
@@ -300,27 +309,32 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
                   else e for e in extensions]
     # the scenario's `parameters:` under ``values``, as build_model and the events (build_events) have them
     params = apply_overrides(scenario.parameters, healthy_adult_parameters() if parameters is None else parameters)
-    params = _with_values(params, model_values, fitted)
+    params = _with_values(params, model_values, fitted, held)
     model = healthy_human_model(cov, params, aging=scenario.aging, per_patient=per_patient, extensions=extensions)
     if scenario.is_chimeric:  # as hemasim.assembly.build_model does
         genotype = scenario.patient.genotype
         model = split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
-    return _mark_fitted(model, values, fitted)
+    return _mark_fitted(model, values, fitted, held)
 
 
-def _mark_fitted(model: Model, values: Mapping[str, float], fitted: Fitted | None) -> Model:
-    """The model's parameter records of ``values`` with provenance ``fitted`` (drug-set values included)."""
+def _mark_fitted(model: Model, values: Mapping[str, float], fitted: Fitted | None,
+                 held: Mapping[str, HeldFixed] | None = None) -> Model:
+    """The model's parameter records of ``values`` with provenance ``fitted`` (drug-set values included), those in
+    ``held`` with theirs."""
     if fitted is not None:
+        held = held or {}
         params = model.parameters
-        records = {n: replace(params[n], provenance=fitted) if n in values else params[n] for n in params}
+        records = {n: replace(params[n], provenance=held.get(n, fitted)) if n in values else params[n] for n in params}
         model.parameters = ParameterSet(params.name, records)
     return model
 
 
-def _with_values(params: ParameterSet, values: Mapping[str, float], fitted: Fitted | None) -> ParameterSet:
+def _with_values(params: ParameterSet, values: Mapping[str, float], fitted: Fitted | None,
+                 held: Mapping[str, HeldFixed] | None = None) -> ParameterSet:
     if fitted is None:
         return params.with_values(**values)
+    held = held or {}
     records = {name: params[name] for name in params}
     for name, v in values.items():
-        records[name] = replace(params[name], value=float(v), provenance=fitted)
+        records[name] = replace(params[name], value=float(v), provenance=held.get(name, fitted))
     return ParameterSet(params.name, records)

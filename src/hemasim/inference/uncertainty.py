@@ -19,6 +19,7 @@ priors within the bounds unless a parameter has its own prior). ``emcee``, when 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -199,8 +200,15 @@ def identifiability(profiles: list[Profile]) -> list[dict[str, object]]:
                 "non-identifiable": "the data do not determine it (flat profile within the bounds)"}[pr.status]
         if pr.at_bound:  # the optimum on a bound: the bound, not the data, ends the interval there (it read "the
             # data bound it on one side only" for an estimate held at 80 h by the bound, whose profile fell toward it)
-            says = (f"its estimate is at its {pr.at_bound} bound ({pr.estimate:.4g}): the bound ends the interval on "
-                    f"that side, not the data; widen it unless it is a real limit")
+            # the bound's value, not the estimate's: the grid runs from bound to bound, lowest at that end (an optimum
+            # that stopped short of the bound, or a profile that found a lower point on it, printed the estimate as
+            # the bound)
+            bound = float(pr.natural[0] if pr.at_bound == "lower" else pr.natural[-1])
+            where = (f"its estimate is at its {pr.at_bound} bound ({bound:.4g})"
+                     if math.isclose(pr.estimate, bound, rel_tol=1e-6, abs_tol=1e-12) else
+                     f"its profile is lowest at its {pr.at_bound} bound ({bound:.4g}; the fit stopped at "
+                     f"{pr.estimate:.4g})")
+            says = f"{where}: the bound ends the interval on that side, not the data; widen it unless it is a real limit"
         rows.append({"parameter": pr.name, "estimate": pr.estimate, "ci95_lower": pr.ci_lower,
                      "ci95_upper": pr.ci_upper, "status": pr.status, "interval": f"[{lo}, {hi}]", "says": says,
                      "at_bound": pr.at_bound})

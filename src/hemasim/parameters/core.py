@@ -12,7 +12,9 @@ Every number the model uses is a :class:`Parameter` with a unit and a provenance
   each family's transformation is written down; tests/test_unit_symmetries.py proves it). Neither cited nor assumed:
   no biology rests on it;
 * :class:`Fitted` - estimated from data by ``hemasim fit`` or by a fit script shipped beside its data in docs/ (the
-  data files, the problem, the objective value).
+  data files, the problem, the objective value);
+* :class:`HeldFixed` - a value a fit held at its nominal (``estimate: false``) and wrote beside its estimates in the
+  fitted set: part of the fitted model, but not estimated from the data.
 
 Time is in days throughout; rates are per day unless the unit says otherwise.
 """
@@ -123,7 +125,20 @@ class Fitted:
         return f"fitted to {', '.join(self.data)} (problem {self.problem}{objective}{ci})"
 
 
-Provenance = Cited | Calibrated | Derived | Assumed | UnitConvention | UserOverride | Fitted
+@dataclass(frozen=True)
+class HeldFixed:
+    """A value held fixed at its nominal in a fit (``fixed: true`` in fitted_parameters.yaml): the estimates were
+    made at it, so a scenario loading the set runs it, but the data did not choose it (it was loaded as Fitted)."""
+
+    data: tuple[str, ...]  # the measurement file(s) of the fit
+    problem: str  # the fitting problem (file or name)
+
+    def describe(self) -> str:
+        return (f"held fixed at its nominal value in the fit of {', '.join(self.data)} (problem {self.problem}), "
+                "not estimated")
+
+
+Provenance = Cited | Calibrated | Derived | Assumed | UnitConvention | UserOverride | Fitted | HeldFixed
 #: the provenances the screens of the assumed parameters vary: a unit convention kept its screen (run while it was
 #: Assumed), whose movement its family's assumed members share (hemasim.parameters.units)
 Screened = Assumed | UnitConvention
