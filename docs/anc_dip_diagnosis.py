@@ -53,9 +53,13 @@ MPP_INFLOWS = (("graft committed units", "graft_lodging_2_out__donor"), ("short-
 
 def example(parameters: dict[str, float] | None = None, cd34_per_kg: float | None = None,
             days: float = 150.0) -> Result:
-    """examples/allo_hsct_pbsc.yaml run for ``days``, with parameter overrides or another CD34+ dose."""
+    """examples/allo_hsct_pbsc.yaml run for ``days``, with parameter overrides or another CD34+ dose. Its ciclosporin
+    course (branch gvhd35, to day +180) is left out: a scenario must hold a whole course, and after this graft the
+    course's alloreactive kill has almost no host cells to act on (a year's ANC differs by at most 0.2% with and
+    without it, CD4 and Hb by less than 0.05%)."""
     data: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     data["duration_days"] = days
+    data["interventions"] = [iv for iv in data["interventions"] if iv["kind"] != "immunosuppression"]
     if parameters:
         data["parameters"] = parameters
     if cd34_per_kg is not None:

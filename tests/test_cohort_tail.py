@@ -17,7 +17,7 @@ from hemasim.cohort import run_cohort, runner, simulate_partition
 from hemasim.scenario import load_scenario
 from hemasim.simulation import output_times
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, shortened
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ SUMMARY_FILES = ("summary.json", "summary.csv", "bands.csv", "bands.png", "repor
 
 def _scenario(name: str, days: float):
     s = load_scenario(EXAMPLES / name)
-    return s.model_copy(update={"duration_days": days})
+    return type(s).model_validate(shortened(s.model_dump(mode="json", exclude_none=True), days))
 
 
 def _figure_threads() -> list[threading.Thread]:

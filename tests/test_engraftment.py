@@ -12,7 +12,7 @@ from hemasim.biology import healthy_human_model
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
 
-from .conftest import EXAMPLES, invoke_hemasim
+from .conftest import EXAMPLES, invoke_hemasim, shortened
 from .test_transplant import COND, graft, scenario
 
 
@@ -75,8 +75,7 @@ def test_transplant_examples_run_in_the_cli_with_donor_lines(name, tmp_path):
     """`hemasim run` in this process (tests/test_cli_startup.py runs it as a fresh process): a fresh interpreter
     for each example cost ~0.3 s CPU of imports and kernel loading (docs/performance.md, the suite's twenty-eighth
     session)."""
-    data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
-    data["duration_days"] = 60  # the report, not the year
+    data = shortened(yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text()), 60)  # the report, not the year
     scen = tmp_path / f"{name}.yaml"
     scen.write_text(yaml.safe_dump(data))
     out = tmp_path / "out"

@@ -13,7 +13,7 @@ import yaml
 
 from hemasim.scenario import ScenarioError, load_scenario, parse_scenario
 from hemasim.scenario.plausibility import child_weight_band, plausibility_warnings, warning_lines
-from tests.conftest import EXAMPLES, invoke_hemasim, set_dotted
+from tests.conftest import EXAMPLES, invoke_hemasim, set_dotted, shortened
 
 ALLO = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
 DOCETAXEL = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
@@ -255,7 +255,7 @@ def test_pegfilgrastim_in_micrograms_and_a_donation_in_litres_are_warned_about()
 
 
 def test_a_run_ending_before_engraftment_can_be_read_says_how_long_to_run():
-    message = _warnings(_changed(ALLO, duration_days=20))["duration_days"]
+    message = _warnings(shortened(ALLO, 20))["duration_days"]
     assert message.startswith("20 days ends 14 days after the graft (day 6)")
     assert message.endswith("give duration_days >= 34")
 

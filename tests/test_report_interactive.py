@@ -18,12 +18,11 @@ from hemasim.report.html import render_report
 from hemasim.report.interactive import drug_specs, lineage_specs, panel_specs, plots_html
 from hemasim.scenario import parse_scenario
 from tests._browser import PageLog, launch_browser
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, shortened
 
 
 def _example(name: str, duration: float, cycles: int | None = None):
-    data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
-    data["duration_days"] = duration
+    data = shortened(yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text()), duration)
     if cycles is not None:
         data["interventions"][0]["schedule"]["cycles"] = cycles
     return run_scenario(parse_scenario(data))

@@ -327,10 +327,9 @@ def test_the_key_results_give_the_donor_chimerism_of_the_table_below(duration, d
     from hemasim.interventions.chimerism import chimerism_by_day, lineage_chimerism_section
     from hemasim.report.key_results import key_results_html
     from hemasim.scenario import parse_scenario
-    from tests.conftest import EXAMPLES
+    from tests.conftest import EXAMPLES, shortened
 
-    data = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
-    data["duration_days"] = duration
+    data = shortened(yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text()), duration)
     result = run_scenario(parse_scenario(data))
     page = key_results_html({"run": evaluate_endpoints(result)}, {"run": result})
     _, rows = chimerism_by_day(result)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from hemasim.assembly import run_scenario
 from hemasim.scenario import load_scenario, parse_scenario
-from tests.conftest import EXAMPLES, ROOT, ch_report_page, example_run
+from tests.conftest import EXAMPLES, ROOT, ch_report_page, example_run, shortened
 
 PATIENT = {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165}
 DOCETAXEL = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100,
@@ -107,8 +107,7 @@ def test_the_static_lineage_figures_legends_lie_below_their_panels_off_the_data(
 
     from hemasim.report.plots import lineage_figure
 
-    data = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
-    data["duration_days"] = 20
+    data = shortened(yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text()), 20)
     fig = lineage_figure(run_scenario(parse_scenario(data)))
     canvas = FigureCanvasAgg(fig)
     canvas.draw()

@@ -20,7 +20,8 @@
 # blood counts for a year: the aplasia the conditioning causes, neutrophil and platelet engraftment, the
 # switch from host to donor cells in every lineage, and the slow recovery of T cells through the thymus.
 #
-# The same scenario ships as `examples/allo_hsct_pbsc.yaml` (followed to day 372 there, a year after the graft);
+# The same scenario ships as `examples/allo_hsct_pbsc.yaml` (followed to day 372 there, a year after the graft, and
+# with the ciclosporin GVHD prophylaxis every allogeneic patient gets, which changes none of the counts shown here);
 # from the command line it is
 # `hemasim run examples/allo_hsct_pbsc.yaml --out out/allo`. Here we write it inline, so the whole input is
 # on the page. How grafts, engraftment and immune reconstitution are modelled (and calibrated) is in
