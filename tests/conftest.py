@@ -348,9 +348,10 @@ def example_fit():
 
 
 def shortened(data: dict[str, Any], days: float) -> dict[str, Any]:
-    """An example's scenario data run for ``days`` instead. A scenario must hold the whole of an immunosuppression
-    course, and the allogeneic examples' GVHD prophylaxis runs to day +180 (branch gvhd35): a course that would
-    outlast the shorter run is left out, so the run is the example as it was before it had prophylaxis."""
+    """An example's scenario data run for ``days`` instead, without an immunosuppression course that would outlast
+    the shorter run: the allogeneic examples' GVHD prophylaxis runs to day +180 (branch gvhd35), and the tests that
+    shorten them hold values read on the examples as they were before they had prophylaxis. (A scenario may now end
+    during a course, which is then cut at the end: tests/test_immunosuppression_window.py.)"""
     ivs = [iv for iv in data["interventions"] if not (iv.get("kind") == "immunosuppression"
                                                        and iv["end_day"] + iv.get("taper_days", 0.0) > days)]
     return {**data, "duration_days": days, "interventions": ivs}
