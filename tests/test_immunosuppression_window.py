@@ -34,3 +34,19 @@ def test_a_course_that_starts_after_the_end_is_refused_naming_its_start_day():
     data = yaml.safe_load((EXAMPLES / "allo_hsct_bone_marrow.yaml").read_text(encoding="utf-8"))
     with pytest.raises(ScenarioError, match=r"interventions\.2\.start_day: day 6 is after the end of the scenario"):
         parse_scenario({**data, "duration_days": 5})
+
+
+def test_a_course_cut_at_the_end_is_said_in_a_warning_and_in_the_report_windows():
+    # review35g: end_day 560 typed for 56 ran a full-dose course to the end unsaid, and a 30-day run listed a taper
+    # (days 57-187) in its legend that it never reached
+    from hemasim.report.plots import immunosuppression_windows
+    from hemasim.scenario.plausibility import warning_lines
+
+    data = yaml.safe_load((EXAMPLES / "allo_hsct_bone_marrow.yaml").read_text(encoding="utf-8"))
+    spec = parse_scenario({**data, "duration_days": 30})
+    lines = [line for line in warning_lines(spec) if "immunosuppression runs to day" in line]
+    assert len(lines) == 1 and "interventions.2.end_day" in lines[0] and "cut there" in lines[0], lines
+    windows = immunosuppression_windows(run_scenario(spec))
+    assert len(windows) == 1 and windows[0][1] <= 30 and "cut at the run's end, day 30" in windows[0][2], windows
+    assert not [line for line in warning_lines(load_scenario(EXAMPLES / "allo_hsct_bone_marrow.yaml"))
+                if "immunosuppression runs to day" in line]

@@ -182,8 +182,12 @@ def immunosuppression_windows(result: Result | Arms) -> list[tuple[float, float,
             if iv.taper_days > 0:
                 windows.append((iv.end_day, iv.last_day, f"{IMMUNOSUPPRESSION_MARK['label']} taper, days "
                                 f"{iv.end_day:g}-{iv.last_day:g}"))
-            run_end = float(r.times[-1])  # a course that runs on past the run's end is drawn to the end
+            run_end = float(r.times[-1])  # a course that runs on past the run's end is drawn to the end, and said
             for lo, hi, label in windows:
+                if lo >= run_end:  # a taper that the run never reaches: no window, no legend entry
+                    continue
+                if hi > run_end:
+                    label += f" (cut at the run's end, day {run_end:g})"
                 window = (lo / per_unit, min(hi, run_end) / per_unit, label)
                 if window not in out:
                     out.append(window)

@@ -710,6 +710,17 @@ def _follow_up(scenario: Scenario) -> Iterator[Implausible]:
                                 f"the graft (day {graft:g}): engraftment and graft failure are read up to day "
                                 f"{GRAFT_READ_DAYS:g} after it (neutrophils engraft on days 7-41, Ketterer 1998, "
                                 f"Barker 2005); give duration_days >= {graft + GRAFT_READ_DAYS:g}")
+    from hemasim.interventions.immunosuppression import ImmunosuppressionSpec
+
+    for i, iv in enumerate(scenario.interventions):
+        # a course may run on past the run's end (cut there, af74f81d); said, so that a mistyped end_day (560 for 56)
+        # does not silently give full-dose immunosuppression to the end of the run (review35g)
+        if isinstance(iv, ImmunosuppressionSpec) and iv.last_day > scenario.duration_days:
+            field = "end_day" if iv.end_day > scenario.duration_days else "taper_days"
+            yield f"interventions.{i}.{field}", (
+                f"the immunosuppression runs to day {iv.last_day:g} (end_day {iv.end_day:g} + taper_days "
+                f"{iv.taper_days:g}), after the end of the run (duration_days = {scenario.duration_days:g}): it is cut "
+                "there; give a longer duration_days to follow the whole course")
     if scenario.output.every_days * 2 > scenario.duration_days:
         yield "output.every_days", (f"{scenario.output.every_days:g} days leaves fewer than 3 outputs over "
                                     f"duration_days = {scenario.duration_days:g}: nadirs and durations are read on "
