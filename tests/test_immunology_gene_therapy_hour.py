@@ -91,8 +91,8 @@ def test_the_immune_sections_say_their_units_and_what_is_assumed(vaccine_and_flu
         key = _text(_section(page, "Key results"))
         assert "influenza: responder (day-28 IgG ≥ 0.25 × the healthy 35-year-old's; assumed cut-off)" in key
         # a first exposure (the dose on day 2, before the infection) has no IgG to rise over: said, not "not reached"
-        assert ("influenza: seroconversion (day-28 IgG ≥ 4 × IgG at the series' first dose; none without IgG then) "
-                "none: no IgG at the series' first dose") in key, label
+        assert "influenza: seroconversion (day-28 IgG ≥ 4 × IgG at the series' first dose" in key, label
+        assert "none: no IgG at the series' first dose" in key and "not reached" not in key[key.index("fold-rise"):]
         assert "influenza fold rise: responder" not in key
         endpoints = _text(page[page.index('id="endpoints"'):])
         assert "an assumed cut-off standing for a protective titre" in endpoints and "(seroconversion)" in endpoints

@@ -99,3 +99,13 @@ def test_the_key_results_name_a_fold_rise_responder_once_and_say_why_it_has_no_v
                                    EndpointValue("tetanus_responder", 1.0, "flag", "d")]})
     assert "tetanus: seroconversion" in html and "tetanus fold rise" not in html
     assert "none: no IgG at the series&#x27; first dose" in html or "none: no IgG at the series' first dose" in html
+
+
+def test_the_igg_before_the_series_is_read_before_a_dose_given_between_outputs():
+    """A dose on day 30.5 with daily outputs: the IgG before it is day 30's, not a value halfway to day 31's, which
+    the dose has already raised (a never-exposed patient read a fold-rise of thousands)."""
+    times = np.arange(0.0, 61.0)
+    igg = np.where(times >= 31.0, 50.0, 0.0)[None, :]
+    obs = {"tetanus_igg_au": igg, "tetanus_plasmablasts_au": np.zeros_like(igg)}
+    cols = {c.name: c.values for c in vaccine_endpoint_values(times, obs, {"tetanus": ((30.5, 1.0),)})}
+    assert np.isnan(cols["tetanus_fold_rise"][0]) and np.isnan(cols["tetanus_fold_rise_responder"][0])

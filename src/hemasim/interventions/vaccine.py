@@ -232,7 +232,9 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
         d28 = value_on_day(times, igg, last + 28.0)
 
         rel = d28 / _reference(antigen, own, scales, point_scales)
-        pre = value_on_day(times, igg, min(d for d, _ in own))
+        # IgG as the series' first dose is given: the last output on or before its day (a value between outputs would
+        # take in the rise after a dose given between them)
+        pre = igg[:, np.searchsorted(times, min(d for d, _ in own) + 1e-9) - 1]
         floor = FOLD_RISE_FLOOR_SHARE * _reference(antigen, _ONE_DOSE, scales, point_scales)
         fold = np.full(d28.shape, np.nan)
         np.divide(d28, pre, out=fold, where=pre >= floor)  # no silent division by a pre-series IgG of 0
