@@ -79,7 +79,7 @@ def test_the_immune_sections_say_their_units_and_what_is_assumed(vaccine_and_flu
     for label, page in vaccine_and_flu_reports.items():
         vaccine = _text(_section(page, "Vaccine responses"))
         assert "arbitrary units (AU)" in vaccine and "not a titre" in vaccine, label
-        assert "no protective titre and no fold-rise" in vaccine
+        assert "the model has no protective titre" in vaccine and "4-fold rise or more (seroconversion)" in vaccine
         assert "at least 0.25 (an assumed cut-off)" in vaccine and "Cited: the IgG half-life" in vaccine
         viral = _text(_section(page, "Viral infection"))
         assert "TCID50/mL" in viral and "below which the virus counts as cleared" in viral
@@ -90,7 +90,12 @@ def test_the_immune_sections_say_their_units_and_what_is_assumed(vaccine_and_flu
         assert "colony-forming units (CFU)" in bacteria and "Every infection parameter is assumed" in bacteria
         key = _text(_section(page, "Key results"))
         assert "influenza: responder (day-28 IgG ≥ 0.25 × the healthy 35-year-old's; assumed cut-off)" in key
-        assert "no protective titre or fold-rise" in _text(page[page.index('id="endpoints"'):])
+        # a first exposure (the dose on day 2, before the infection) has no IgG to rise over: said, not "not reached"
+        assert "influenza: seroconversion (day-28 IgG ≥ 4 × IgG at the series' first dose" in key, label
+        assert "none: no IgG at the series' first dose" in key and "not reached" not in key[key.index("fold-rise"):]
+        assert "influenza fold rise: responder" not in key
+        endpoints = _text(page[page.index('id="endpoints"'):])
+        assert "an assumed cut-off standing for a protective titre" in endpoints and "(seroconversion)" in endpoints
 
 
 def test_the_viral_igg_of_day_28_is_not_read_from_a_run_that_ends_sooner():

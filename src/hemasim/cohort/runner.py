@@ -973,6 +973,8 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     if e.name.startswith("days_") or e.unit in ("flag", "count"):
         reached = v > 0
     finite = v[~np.isnan(v)]
+    if e.unit == "flag" and np.isnan(v).any():  # a flag that is undefined for some (a fold-rise responder without a
+        reached = finite > 0                    # fold-rise): the share of those it is defined for, None for none
     not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
     note = getattr(e, "missing", None)  # "not computed": no share of patients "reached" it (it said 0%)
 
@@ -984,7 +986,7 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
             "median": float(np.median(finite)) if len(finite) else None,
             "p05": float(np.percentile(finite, 5)) if len(finite) else None,
             "p95": float(np.percentile(finite, 95)) if len(finite) else None,
-            "fraction_reaching": None if note else float(reached.mean()), "n": int(len(v)),
+            "fraction_reaching": None if note or not len(reached) else float(reached.mean()), "n": int(len(v)),
             "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note,
             # the share of patients whose value the run's end cut short (a nadir still falling then: its lowest value
             # so far; days below a count still below then), and whose count fell below a recovery's threshold again

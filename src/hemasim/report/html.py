@@ -407,15 +407,25 @@ def section_note(title: str) -> str:
     immunologist's first report looked for a titre, a fold-rise and a protective level; harden10). Empty for a
     section without a note."""
     if title == "Vaccine responses":
-        from hemasim.interventions.vaccine import RESPONDER_SHARE  # the report layer reads the kind's cut-off
+        from hemasim.interventions.vaccine import (  # the report layer reads the kind's cut-offs
+            FOLD_RISE_FLOOR_SHARE,
+            RESPONDER_SHARE,
+            SEROCONVERSION_FOLD_RISE,
+        )
 
         return ("IgG, plasmablasts and memory B cells are in arbitrary units (AU) of antigen-specific antibody and "
                 "cells, not a titre "
-                "(no HI, ELISA or OPA scale): the model has no protective titre and no fold-rise. Responses are compared "
+                "(no HI, ELISA or OPA scale): the model has no protective titre. Responses are compared "
                 "by <code>&lt;antigen&gt;_relative_response</code>, IgG 28 days after the last dose over a healthy "
-                "35-year-old's after the same doses (every dose, those before a conditioning too: after it a revaccination "
-                "is compared with that adult's booster); <code>&lt;antigen&gt;_responder</code> is 1 when it is at "
-                f"least {RESPONDER_SHARE:g} (an assumed cut-off). The response scales with the patient's B-cell, naive and "
+                "35-year-old's after the same series (after a conditioning or a graft, the doses given after it: a "
+                "revaccination is a new primary series, as the conditioning killed the earlier doses' memory B cells); "
+                f"<code>&lt;antigen&gt;_responder</code> is 1 when it is at least {RESPONDER_SHARE:g} (an assumed "
+                "cut-off). <code>&lt;antigen&gt;_fold_rise</code> is the day-28 IgG over the IgG on the day of the "
+                f"series' first dose, and <code>&lt;antigen&gt;_fold_rise_responder</code> is 1 at a "
+                f"{SEROCONVERSION_FOLD_RISE:g}-fold rise or more (seroconversion); neither is given where that IgG is "
+                f"under {FOLD_RISE_FLOOR_SHARE:g} of a healthy adult's one-dose response (an assay's lower limit), as "
+                "in a first exposure, where the model's IgG before the dose is 0. The response scales with the "
+                "patient's B-cell, naive and "
                 "memory CD4 T-cell counts; in a cohort each patient also draws a responsiveness (a log-normal factor, "
                 "SD of its log fitted on young adults' titre rises, docs/immunity.md), a single run is the typical "
                 "patient. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
@@ -608,10 +618,11 @@ def vaccine_responder_note(scen: dict[str, Any]) -> str:
     could fail to; issue 17 point 7). Empty without a vaccine."""
     if not has_intervention(scen, "vaccine"):
         return ""
-    from hemasim.interventions.vaccine import RESPONDER_SHARE
+    from hemasim.interventions.vaccine import RESPONDER_SHARE, SEROCONVERSION_FOLD_RISE
 
-    common = (f"Vaccine responders (relative response at least {RESPONDER_SHARE:g}) differ by age, sex and size "
-              "through the B and CD4 T-cell counts")
+    common = (f"Vaccine responders (relative response at least {RESPONDER_SHARE:g}; the seroconversion share, a "
+              f"{SEROCONVERSION_FOLD_RISE:g}-fold rise, is of the patients with IgG before the series, none in a first "
+              "exposure) differ by age, sex and size through the B and CD4 T-cell counts")
     if (scen.get("population") or {}).get("variability", True) is False:
         return common + ("; parameter variability is off, so no patient draws a vaccine-response factor and "
                          "responders are decided by those covariates alone.")

@@ -33,7 +33,7 @@ from hemasim.endpoints import (
     value_on_day,
 )
 from hemasim.endpoints import still_falling as still_falling_rows
-from hemasim.interventions.vaccine import RESPONDER_SHARE
+from hemasim.interventions.vaccine import RESPONDER_SHARE, SEROCONVERSION_FOLD_RISE
 
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
@@ -67,8 +67,12 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
 #: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name
 KEY_SUFFIXES: tuple[tuple[str, str], ...] = (
     # the cut-off in the row itself: "responder: yes" alone left a reader asking by which titre or fold-rise (harden10)
+    # the fold-rise rows first: "_responder" would take "tetanus_fold_rise_responder" as "tetanus fold rise: responder"
+    ("_fold_rise_responder", f"seroconversion (day-28 IgG ≥ {SEROCONVERSION_FOLD_RISE:g} × IgG at the series' first "
+     "dose; none without IgG then)"),
+    ("_fold_rise", "fold-rise, day-28 IgG over IgG at the series' first dose"),
     ("_responder", f"responder (day-28 IgG ≥ {RESPONDER_SHARE:g} × the healthy 35-year-old's; assumed cut-off)"),
-    ("_relative_response", "day-28 IgG relative to a healthy 35-year-old"),
+    ("_relative_response", "day-28 IgG relative to a healthy 35-year-old given the same series"),
     # a bacterial (``bacteria_cleared``) or a viral infection (``influenza_cleared``): the infection's name first
     ("_cleared", "infection cleared"),
     ("_clearance_day", "day the infection is cleared"),
@@ -97,6 +101,7 @@ def _key_rows(names: Sequence[str]) -> list[tuple[str, str, str | None]]:
             if name.endswith(suffix):
                 prefix = name[: -len(suffix)].replace("_", " ").strip()
                 rows.append((name, f"{prefix}: {label}" if prefix else label, None))
+                break  # the first (longest) suffix that fits: a fold-rise responder is not also a responder
     return rows
 
 
@@ -310,6 +315,9 @@ def _graft_failure_text(e: EndpointValue, values: Mapping[str, EndpointValue]) -
 
 
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
+    if e.value is None and e.name.endswith(("_fold_rise", "_fold_rise_responder")):
+        # not a day the run ended too soon for: no antibody before the series to rise over
+        return "none: no IgG at the series' first dose (a first exposure; read the relative response)"
     if e.value is None:
         text = never_fell_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
         if text == "not reached" and result is not None:
