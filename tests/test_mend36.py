@@ -37,3 +37,52 @@ def test_a_cohort_whose_stderr_reader_closed_runs_to_the_end(tmp_path: Path):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["n_patients"] == 3
     assert len(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["partitions"]) == 3
+
+
+def test_drug_variability_draws_stay_within_the_declared_bounds():
+    # Kloft 2006's MTT variability (omega^2 0.0192) put ~1.3% of patients' post-mitotic marrow transit outside its
+    # bounds [4, 8] days (9.9 days in the C7 cohort), a patient `hemasim run` refuses; the one factor on both
+    # transits is clipped so that each stays within its bounds (mend36)
+    import numpy as np
+
+    from hemasim.cohort.sampling import NEUTROPHIL_TRANSITS, drug_variability_draws
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology import load_drug_set
+    from hemasim.pharmacology.drug_sets import value_range
+
+    params = healthy_adult_parameters()
+    for name in ("docetaxel_kloft2006", "nab_paclitaxel_chen2014"):
+        draws = drug_variability_draws(load_drug_set(name), params, np.random.default_rng(1), 20000)
+        for p, v in draws.healthy.items():
+            lo, hi = params[p].bounds
+            assert lo <= v.min() and v.max() <= hi, (name, p)
+        for path, v in draws.drug.items():
+            lo, hi = value_range(path)
+            assert lo <= v.min() and v.max() <= hi, (name, path)
+        transit = draws.healthy[NEUTROPHIL_TRANSITS[1]]
+        assert np.isclose(transit.max(), params[NEUTROPHIL_TRANSITS[1]].bounds[1])  # the bound reached: clipped
+        ratio = draws.healthy[NEUTROPHIL_TRANSITS[1]] / draws.healthy[NEUTROPHIL_TRANSITS[0]]
+        assert np.allclose(ratio, ratio[0])  # still one factor for both stages
+
+
+def test_drug_variability_draws_clip_only_what_lies_outside():
+    # the draws inside the bounds are the published log-normal's, bit for bit (no redraw: every other value of the
+    # cohort keeps its place in the generator's stream)
+    import numpy as np
+
+    from hemasim.cohort.sampling import drug_variability_draws
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology import load_drug_set
+
+    params = healthy_adult_parameters()
+    ds = load_drug_set("docetaxel_kloft2006")
+    rng = np.random.default_rng(7)
+    draws = drug_variability_draws(ds, params, rng, 5000)
+    assert ds.friberg is not None
+    z = np.random.default_rng(7).normal(0.0, np.sqrt(ds.friberg.iiv_variance["mean_transit_time"].value), 5000)
+    raw = params.value("neutrophil_marrow_transit_days") * np.exp(z)
+    inside = (raw >= 4.0) & (raw <= 8.0)
+    assert 0 < (~inside).sum() < 0.05 * len(raw)
+    np.testing.assert_array_equal(draws.healthy["neutrophil_marrow_transit_days"][inside], raw[inside])
+    assert rng.standard_normal() == np.random.default_rng(7).standard_normal(4 * 5000 + 1)[-1]  # the same stream
+
