@@ -86,3 +86,39 @@ def test_drug_variability_draws_clip_only_what_lies_outside():
     np.testing.assert_array_equal(draws.healthy["neutrophil_marrow_transit_days"][inside], raw[inside])
     assert rng.standard_normal() == np.random.default_rng(7).standard_normal(4 * 5000 + 1)[-1]  # the same stream
 
+
+def _covariates(age: tuple[float, float], weight: dict, height: dict | None = None, n: int = 400):
+    from hemasim.cohort.sampling import draw_cohort_covariates
+    from hemasim.scenario import Patient, Population
+
+    population = Population.model_validate({"age_years": {"min": age[0], "max": age[1]}, "female_fraction": 0.5,
+                                            "weight_kg": weight, **({"height_cm": height} if height else {})})
+    return draw_cohort_covariates(population, Patient(age_years=age[0], sex="male", weight_kg=12.0), 0, n, 5)
+
+
+def test_a_toddler_cohort_draws_toddlers_weights_not_30_kg():
+    # a cohort of 2-year-olds (mean 12 kg, 87 cm) got 30 kg and 120 cm, the adult floors (mend36); a child's draws are
+    # truncated to 3 SD either side of the CDC 2000 median weight (height) for its age and sex instead
+    import numpy as np
+
+    from hemasim.scenario.plausibility import child_height_band, child_weight_band
+
+    cov = _covariates((2.0, 3.0), {"male": {"mean": 12.5, "sd": 1.5}, "female": {"mean": 12.0, "sd": 1.5}},
+                      {"male": {"mean": 88, "sd": 3.5}, "female": {"mean": 87, "sd": 3.5}})
+    assert cov.weight_kg.max() < 20 and abs(np.mean(cov.weight_kg) - 12.25) < 0.3
+    assert cov.height_cm is not None and cov.height_cm.max() < 110 and abs(np.mean(cov.height_cm) - 87.5) < 0.7
+    for a, s, w, h in zip(cov.age_years, cov.sex, cov.weight_kg, cov.height_cm, strict=True):
+        lo, hi = child_weight_band(a, s)
+        assert lo <= w <= hi
+        lo, hi = child_height_band(a, s)
+        assert lo <= h <= hi
+
+
+def test_a_childs_weight_outside_its_band_is_cut_to_the_band_an_adults_to_30_250_kg():
+    # a mean far below the band: every child at the band's low edge (and the plausibility check says so); adults
+    # keep the 30-250 kg cut and their draws
+    from hemasim.scenario.plausibility import child_weight_band
+
+    cov = _covariates((10.0, 30.0), {"male": {"mean": 5.0, "sd": 0.1}, "female": {"mean": 5.0, "sd": 0.1}})
+    for a, s, w in zip(cov.age_years, cov.sex, cov.weight_kg, strict=True):
+        assert w == (child_weight_band(a, s)[0] if a < 18 else 30.0)

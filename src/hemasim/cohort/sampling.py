@@ -167,11 +167,40 @@ def youngest_age_years(population: Population | None, base: Patient) -> float:
     return population.age_years.min if population is not None and population.age_years else base.age_years
 
 
+#: heights, cm, an adult of a cohort is drawn within (a child's: :func:`height_range_cm`)
+ADULT_HEIGHT_CM = (120.0, 220.0)
+#: the age, years, from which a cohort's patient is drawn within the adults' ranges (below: the growth reference's),
+#: as the plausibility checks tell an adult from a child (hemasim.scenario.plausibility)
+ADULT_AGE_YEARS = 18.0
+
+
+def weight_range_kg(age_years: float, sex: str) -> tuple[float, float]:
+    """The weights, kg, a cohort's patient of ``age_years`` and ``sex`` is drawn within (its normal draw truncated
+    there): an adult's 30-250 kg (:data:`hemasim.scenario.plausibility.ADULT_WEIGHT_KG`); a child's (under 18) 3 SD
+    either side of the CDC 2000 weight-for-age median for its age and sex (Kuczmarski 2002, Vital Health Stat
+    11(246), the LMS tables data/cdc2000_weight_for_age/README.md names:
+    :func:`~hemasim.scenario.plausibility.child_weight_band`), the band a single child's weight is not warned
+    outside. A 2-year-old's draws were floored at the adults' 30 kg (mend36)."""
+    from hemasim.scenario.plausibility import ADULT_WEIGHT_KG, child_weight_band
+
+    return ADULT_WEIGHT_KG if age_years >= ADULT_AGE_YEARS else child_weight_band(age_years, sex)
+
+
+def height_range_cm(age_years: float, sex: str) -> tuple[float, float]:
+    """The heights, cm, a cohort's patient is drawn within: an adult's :data:`ADULT_HEIGHT_CM`; a child's 3 SD either
+    side of the CDC 2000 length-for-age (under 2 years) and stature-for-age median (data/cdc2000_height_for_age/
+    README.md: :func:`~hemasim.scenario.plausibility.child_height_band`). A toddler's were floored at 120 cm."""
+    from hemasim.scenario.plausibility import child_height_band
+
+    return ADULT_HEIGHT_CM if age_years >= ADULT_AGE_YEARS else child_height_band(age_years, sex)
+
+
 def draw_covariates(population: Population, base: Patient, rng: np.random.Generator
                     ) -> tuple[float, bool, float, float]:
     """(age, female, weight, height) of one patient, ``base`` (the scenario's patient) giving what the
-    population does not vary; height NaN when neither given nor drawn. The order of draws is fixed: it is what
-    makes patients reproducible."""
+    population does not vary; height NaN when neither given nor drawn. Weight and height are normal by sex, truncated
+    to the ranges of the patient's age (:func:`weight_range_kg`, :func:`height_range_cm`: a child's by the growth
+    reference). The order of draws is fixed: it is what makes patients reproducible."""
     age = rng.uniform(population.age_years.min, population.age_years.max) if population.age_years \
         else base.age_years
     female = bool(rng.random() < population.female_fraction) if population.female_fraction is not None \
@@ -179,12 +208,14 @@ def draw_covariates(population: Population, base: Patient, rng: np.random.Genera
     sex = "female" if female else "male"
     if population.weight_kg:
         ms = getattr(population.weight_kg, sex)
-        weight = min(max(float(rng.normal(ms.mean, ms.sd)), 30.0), 250.0)  # np.clip's value; a scalar np.clip costs ~5 us
+        low, high = weight_range_kg(age, sex)
+        weight = min(max(float(rng.normal(ms.mean, ms.sd)), low), high)  # np.clip's value; a scalar np.clip costs ~5 us
     else:
         weight = base.weight_kg
     if population.height_cm:
         ms = getattr(population.height_cm, sex)
-        height = min(max(float(rng.normal(ms.mean, ms.sd)), 120.0), 220.0)
+        low, high = height_range_cm(age, sex)
+        height = min(max(float(rng.normal(ms.mean, ms.sd)), low), high)
     else:
         height = base.height_cm if base.height_cm is not None else float("nan")
     return float(age), female, float(weight), float(height)
