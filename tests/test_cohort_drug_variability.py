@@ -65,7 +65,7 @@ def test_same_seed_same_table_and_partitions_agree():
 def test_draws_map_the_published_variances_to_the_full_model():
     ds = load_drug_set("docetaxel_kloft2006")
     params = healthy_adult_parameters()
-    draws = drug_variability_draws(ds, params.value, np.random.default_rng(1), 20000)
+    draws = drug_variability_draws(ds, params, np.random.default_rng(1), 20000)
     assert ds.friberg is not None and ds.pk is not None and ds.pk.clearance_iiv_sd_log is not None
     sd = {k: float(np.sqrt(v.value)) for k, v in ds.friberg.iiv_variance.items()}
     h = draws.healthy

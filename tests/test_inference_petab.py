@@ -238,3 +238,48 @@ def test_a_petab_v2_problem_is_named_as_one(tmp_path: Path):
         load_problem(path)
     with pytest.raises(PetabError, match=r"not a PEtab v1 problem file \(format_version 2\.0\.0: hemasim reads v1"):
         import_petab(path)
+
+
+def _copied(exported: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "p"
+    shutil.copytree(exported.parent, copy)
+    return copy
+
+
+def test_import_reads_estimate_0_with_empty_bounds(exported: Path, tmp_path: Path):
+    # PEtab v1: lowerBound and upperBound are optional for a parameter with estimate 0 (mend36: refused as "'' is
+    # not a number"); the fixed value is its nominalValue, which its bounds then are
+    copy = _copied(exported, tmp_path)
+    table = copy / "parameters.tsv"
+    table.write_text(table.read_text().replace("30.0\t300.0\t120.0\t1", "\t\t95.0\t0", 1))
+    mtt = import_petab(copy / "problem.yaml").parameter("mtt_h")
+    assert (mtt.estimate, mtt.nominal, mtt.lower, mtt.upper) == (False, 95.0, 95.0, 95.0)
+
+
+def test_import_refuses_an_estimated_parameter_without_bounds_in_one_line(exported: Path, tmp_path: Path):
+    copy = _copied(exported, tmp_path)
+    table = copy / "parameters.tsv"
+    table.write_text(table.read_text().replace("30.0\t300.0\t120.0\t1", "\t300.0\t120.0\t1", 1))
+    with pytest.raises(PetabError, match=r"parameters\.tsv: row 2: column lowerBound: empty; an estimated parameter "
+                                         r"\(estimate 1\) needs both bounds") as err:
+        import_petab(copy / "problem.yaml")
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("table", ["parameters.tsv", "measurements_patient_01.tsv"])
+def test_a_tsv_row_number_counts_a_blank_line(exported: Path, tmp_path: Path, table: str):
+    # csv skips a blank line, and the row's number was its index + 2: one short after it (mend36); the number is
+    # the row's line in the file, as an editor or a spreadsheet shows it
+    copy = _copied(exported, tmp_path)
+    path = copy / table
+    lines = path.read_text().split("\n")
+    lines.insert(2, "")  # a blank line after the first data row
+    bad = 3  # the second data row, now on line 4
+    cells = lines[bad].split("\t")
+    cells[5 if table == "parameters.tsv" else 3] = "high"  # nominalValue; measurement
+    lines[bad] = "\t".join(cells)
+    path.write_text("\n".join(lines))
+    with pytest.raises(PetabError, match=rf"{table}: row 4: column \w+: 'high' is not a number"):
+        import_petab(copy / "problem.yaml")

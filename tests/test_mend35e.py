@@ -22,12 +22,16 @@ components:
 """
 
 
-def _rule_said(message: str, path: Path, what: str) -> None:
+def rule_said(message: str, path: Path, what: str) -> None:
+    """``message`` refuses the file ``path`` (``My-Regimen.yaml``, ``My-Drug.yaml``) for its name, saying the name rule
+    of ``what`` ("a drug set's name") and the file name that meets it (``my_regimen.yaml``); tests/test_mend35.py's
+    drug-set test shares it."""
     from hemasim.pharmacology.drug_sets import NAME_PATTERN
 
-    assert f"{path}: the file name 'My-Regimen' breaks the rule of {what}" in message, message
+    meant = path.stem.lower().replace("-", "_")
+    assert f"{path}: the file name '{path.stem}' breaks the rule of {what}" in message, message
     assert "lower case: a letter, then letters, digits or _" in message, message
-    assert f"({NAME_PATTERN.strip('^$')})" in message and "my_regimen.yaml" in message, message
+    assert f"({NAME_PATTERN.strip('^$')})" in message and f"{meant}.yaml" in message, message
 
 
 @pytest.mark.parametrize("name_inside", ["My-Regimen", "my_regimen"])
@@ -44,7 +48,7 @@ def test_a_regimen_file_named_against_the_rule_is_refused_naming_the_rule(name_i
     user.write_text(text, encoding="utf-8")
     with pytest.raises(RegimenError) as refused:
         load_chemo_regimen(user)
-    _rule_said(str(refused.value), user, "a combination regimen's name")
+    rule_said(str(refused.value), user, "a combination regimen's name")
     renamed = tmp_path / "my_regimen.yaml"  # what the message says to do, done: the regimen loads
     renamed.write_text(text.replace(f"name: {name_inside}", "name: my_regimen"), encoding="utf-8")
     assert load_chemo_regimen(renamed).name == "my_regimen"
@@ -61,7 +65,7 @@ def test_a_conditioning_file_that_names_itself_against_the_rule_is_refused_namin
     user.write_text(CONDITIONING.format(name=name_inside), encoding="utf-8")
     with pytest.raises(RegimenError) as refused:
         load_regimen(str(user))
-    _rule_said(str(refused.value), user, "a conditioning regimen's name")
+    rule_said(str(refused.value), user, "a conditioning regimen's name")
     renamed = tmp_path / "my_regimen.yaml"
     renamed.write_text(CONDITIONING.format(name="my_regimen"), encoding="utf-8")
     assert load_regimen(str(renamed)).name == "my_regimen"

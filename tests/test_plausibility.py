@@ -116,13 +116,17 @@ def test_a_cohort_reaching_into_childhood_is_checked_at_its_youngest_age():
     assert _warnings(cohort) == {}
     children = copy.deepcopy(cohort)
     children["population"]["age_years"] = {"min": 3, "max": 10}
-    # the draws' means stand; the cohort cuts weights at 30 kg, above +3 SD of a boy (20.8 kg) or girl (21.6) of 3
+    # a child's draws are truncated to its age's band (mend36: they were cut at the adults' 30 kg, above +3 SD of a
+    # boy of 3, 20.8 kg): 12 kg is inside a 3-year-old's band and below a 10-year-old's, checked at the oldest age too
     children["population"]["weight_kg"] = {"male": {"mean": 12, "sd": 2}, "female": {"mean": 14, "sd": 2}}
     found = _warnings(children)
     assert set(found) == {"population.weight_kg.male.mean", "population.weight_kg.female.mean"}
     assert found["population.weight_kg.male.mean"].startswith(
-        "the youngest boys of the cohort (3 years) weigh 30 kg (the population's mean, 12 kg, at the cohort's cut), "
-        "outside 10.6-20.8 kg")
+        "the oldest boys of the cohort (10 years) weigh 12 kg (the population's mean), outside 21.1-75.7 kg")
+    assert "drawn at its edge" in found["population.weight_kg.male.mean"]
+    children["population"]["age_years"] = {"min": 3, "max": 4}  # toddlers' means for toddlers: nothing to say
+    assert _warnings(children) == {}
+    children["population"]["age_years"] = {"min": 3, "max": 10}
     # without drawn weights every child has the scenario patient's 75 kg; girls only: the girls' band
     del children["population"]["weight_kg"]
     children["population"]["female_fraction"] = 1.0

@@ -88,7 +88,7 @@ def test_the_draws_reproduce_bit_for_bit_with_the_seed_and_the_chain_part_is_dru
     rng = np.random.default_rng(chemo.AC_COHORT_SEED)
     rng.uniform(size=300), rng.normal(size=300), rng.normal(size=300)
     kloft = load_drug_set("docetaxel_kloft2006")
-    system = drug_variability_draws(kloft, healthy_adult_parameters().value, rng, 300, system_only=True)
+    system = drug_variability_draws(kloft, healthy_adult_parameters(), rng, 300, system_only=True)
     assert system.drug == {} and system.healthy.keys() == a[1].keys()
     for k, v in system.healthy.items():
         np.testing.assert_array_equal(v, a[1][k])

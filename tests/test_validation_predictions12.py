@@ -131,10 +131,12 @@ def test_the_tc_predictions_pass_or_fail_as_reported():
     status, values = validation_outcome(["docetaxel_cyclophosphamide_and_pegfilgrastim"])  # GROUP, named for test_cli
     # F5, F6 (predict34b) read another cohort in the same group: tests/test_validation_predictions17.py holds them
     assert {k: status[k] for k in ("F1", "F2", "F3", "F4")} == {"F1": "pass", "F2": "fail", "F3": "fail", "F4": "fail"}
+    # mend36: Kloft's transit factor clipped to the transits' bounds (7 and 9 of 500 patients past them): F2 4.4 -> 4.2,
+    # F4 0.098 -> 0.094
     expected = {"tc_75_600_cycle1_no_gcsf_anc_below_0p5_pct": 97.6,
-                "tc_75_600_x4_pegfilgrastim_6mg_anc_below_0p5_pct": 4.4,
+                "tc_75_600_x4_pegfilgrastim_6mg_anc_below_0p5_pct": 4.2,
                 "tc_75_600_x4_pegfilgrastim_3mg_anc_below_0p5_pct": 5.8,
-                "tac_75_50_500_pegfilgrastim_6mg_cycle1_mean_days_anc_below_0p5": 0.098}
+                "tac_75_50_500_pegfilgrastim_6mg_cycle1_mean_days_anc_below_0p5": 0.094}
     for readout, value in expected.items():
         assert values[readout] == pytest.approx(value, abs=0.0005 if value < 1 else 0.05), readout
 

@@ -20,6 +20,11 @@ EXIT_BAD_INPUT = 2
 EXIT_IO = 1
 #: Ctrl-C (SIGINT): the status a shell gives a process that signal ended, 128 + 2; said in one line (interrupted)
 EXIT_INTERRUPTED = 130
+#: a reader that closed standard output before a command's output was complete (``hemasim validate | head -1``):
+#: the status a shell gives a process that SIGPIPE ended, 128 + 13, so that a pipeline under ``pipefail`` tells a
+#: cut-short output from a failure (a failed target, 1); a command whose whole product is stdout (``references``)
+#: ends with 0 instead (:mod:`hemasim.cli._pipe`)
+EXIT_READER_CLOSED = 141
 #: lines printed for one error (a scenario lists each of its problems; the schema already bounds their count)
 MAX_ERROR_LINES = 20
 #: characters of one printed line (messages quote input cut short; this is the last guard)

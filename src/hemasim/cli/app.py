@@ -14,9 +14,9 @@ import typer
 
 from hemasim import __version__
 from hemasim._gc import freeze_for_exit, tune_for_command
-from hemasim.cli._errors import EXIT_IO, plausibility_warnings_as_lines
+from hemasim.cli._errors import EXIT_IO, EXIT_READER_CLOSED, plausibility_warnings_as_lines
 from hemasim.cli._help import ConventionalHelpGroup
-from hemasim.cli._pipe import ReaderClosed, Readers, quiet, stdout_was_the_product
+from hemasim.cli._pipe import Diagnostics, ReaderClosed, Readers, quiet, stdout_was_the_product, verdict
 from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
@@ -117,9 +117,12 @@ def main() -> None:
     """The ``hemasim`` command (the console script, ``python -m hemasim``): ``app`` with the collector tuned for a
     short-lived process (:mod:`hemasim._gc`), and output that any stdout encoding carries
     (:func:`plain_where_unencodable`). A reader that closes early (``| head -1``) ends a command whose whole product
-    is what it prints quietly with exit 0; any other command keeps its exit code (:mod:`hemasim.cli._pipe`)."""
+    is what it prints quietly with exit 0; any other ends with 141 (its verdict where it knew one before printing);
+    a closed stderr never ends a command (:mod:`hemasim.cli._pipe`)."""
     tune_for_command()
     plain_where_unencodable()
+    if sys.stderr is not None and not isinstance(sys.stderr, Diagnostics):
+        sys.stderr = Diagnostics(sys.stderr)
     readers = Readers()  # before anything is written: rich may put the null device on descriptor 1
     stdout_at_start = _file_identity(sys.stdout)
     try:
@@ -157,15 +160,20 @@ def main() -> None:
 
 def _broken_pipe_end(readers: Readers, err: BaseException | None, stdout_closed: bool = False) -> BaseException:
     """What ends a command whose write met a closed pipe: exit 0 where stdout's reader closed and the command's whole
-    product was stdout (it has what it wanted); exit 1, quietly, where another command's stdout reader or any
-    command's stderr reader closed (as Typer's main gives a broken pipe: the command did not finish, and a pipeline
-    must not read it as a success); ``err`` itself (a traceback) where neither did: a pipe of the command's own."""
+    product was stdout (it has what it wanted); otherwise, quietly, the verdict the command knew before it printed
+    (:func:`hemasim.cli._pipe.verdict_before_output`: validate's failed target, 1), else
+    :data:`~hemasim.cli._errors.EXIT_READER_CLOSED` (141, a shell's SIGPIPE status: the output was cut short, and a
+    pipeline must read it neither as a success nor as a failed target); ``err`` itself (a traceback) where neither
+    standard stream's reader closed: a pipe of the command's own."""
     stdout_closed = stdout_closed or readers.stdout_closed()
     stderr_closed = readers.stderr_closed()
     if not (stdout_closed or stderr_closed) and err is not None:
         return err
     _quiet_streams()
-    return SystemExit(0 if stdout_closed and stdout_was_the_product() else 1)
+    if stdout_closed and stdout_was_the_product():
+        return SystemExit(0)
+    known = verdict()
+    return SystemExit(known if known is not None else EXIT_READER_CLOSED)
 
 
 def _quiet_streams() -> None:

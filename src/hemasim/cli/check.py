@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hemasim.cli._errors import fail, loaded, warn
+from hemasim.cli._pipe import verdict_before_output
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -32,7 +33,8 @@ def check(
     """Check a scenario or a gene-therapy scenario without running it: errors (exit 2), then values outside their
     clinical range (warnings).
 
-    Prints what would be simulated on stdout when the file is valid. Sweep, sensitivity and fitting files are
+    Prints what would be simulated on stdout when the file is valid (exit 141, a shell's SIGPIPE status, where
+    stdout's reader closed before that line was written). Sweep, sensitivity and fitting files are
     checked by their own commands before they run."""
     from hemasim._file_kinds import kind_of, wrong_file
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
@@ -49,6 +51,8 @@ def check(
     summary, lines = (_gene_therapy(scenario, set_ or []) if kind.startswith("a gene-therapy scenario")
                       else _scenario(scenario, set_ or []))
     warn(lines)
+    if strict and lines:
+        verdict_before_output(EXIT_WARNINGS)  # a reader that closes before the line: still --strict's verdict
     print(f"{summary}; {len(lines) or 'no'} warning{'' if len(lines) == 1 else 's'}")
     if strict and lines:
         raise typer.Exit(EXIT_WARNINGS)

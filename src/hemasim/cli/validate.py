@@ -12,6 +12,7 @@ import typer
 
 from hemasim.cli._errors import EXIT_IO, fail, interrupted, interruptible
 from hemasim.cli._help import deferred_help
+from hemasim.cli._pipe import verdict_before_output
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -47,6 +48,9 @@ def validate(
 ) -> None:
     """Run every validation target; exit 1 if any covered target fails.
 
+    Exit 141 (a shell's SIGPIPE status) where stdout's reader closed before the card was complete (`hemasim
+    validate | head -1`) and no target failed: a cut-short card is neither a pass nor a failed target.
+
     Target groups (--group): {validation_groups}."""
     from rich.console import Console
 
@@ -75,6 +79,8 @@ def validate(
                 atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
             except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
                 raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
+        if not report.ok:
+            verdict_before_output(1)  # a reader that closes before the card is complete: still a failed target
         if wide:
             console.print(wide_table(report, show_uncovered))
         else:

@@ -9,7 +9,7 @@ and a cohort given an explicit seed list draws patient ``i`` from ``seeds[i]``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -19,7 +19,7 @@ from numpy.random.bit_generator import ISeedSequence
 
 from hemasim.biology import Covariates
 from hemasim.parameters import Parameter, ParameterSet
-from hemasim.pharmacology.drug_sets import DrugSet
+from hemasim.pharmacology.drug_sets import DrugSet, value_range
 from hemasim.scenario import Patient, Population
 
 
@@ -167,11 +167,40 @@ def youngest_age_years(population: Population | None, base: Patient) -> float:
     return population.age_years.min if population is not None and population.age_years else base.age_years
 
 
+#: heights, cm, an adult of a cohort is drawn within (a child's: :func:`height_range_cm`)
+ADULT_HEIGHT_CM = (120.0, 220.0)
+#: the age, years, from which a cohort's patient is drawn within the adults' ranges (below: the growth reference's),
+#: as the plausibility checks tell an adult from a child (hemasim.scenario.plausibility)
+ADULT_AGE_YEARS = 18.0
+
+
+def weight_range_kg(age_years: float, sex: str) -> tuple[float, float]:
+    """The weights, kg, a cohort's patient of ``age_years`` and ``sex`` is drawn within (its normal draw truncated
+    there): an adult's 30-250 kg (:data:`hemasim.scenario.plausibility.ADULT_WEIGHT_KG`); a child's (under 18) 3 SD
+    either side of the CDC 2000 weight-for-age median for its age and sex (Kuczmarski 2002, Vital Health Stat
+    11(246), the LMS tables data/cdc2000_weight_for_age/README.md names:
+    :func:`~hemasim.scenario.plausibility.child_weight_band`), the band a single child's weight is not warned
+    outside. A 2-year-old's draws were floored at the adults' 30 kg (mend36)."""
+    from hemasim.scenario.plausibility import ADULT_WEIGHT_KG, child_weight_band
+
+    return ADULT_WEIGHT_KG if age_years >= ADULT_AGE_YEARS else child_weight_band(age_years, sex)
+
+
+def height_range_cm(age_years: float, sex: str) -> tuple[float, float]:
+    """The heights, cm, a cohort's patient is drawn within: an adult's :data:`ADULT_HEIGHT_CM`; a child's 3 SD either
+    side of the CDC 2000 length-for-age (under 2 years) and stature-for-age median (data/cdc2000_height_for_age/
+    README.md: :func:`~hemasim.scenario.plausibility.child_height_band`). A toddler's were floored at 120 cm."""
+    from hemasim.scenario.plausibility import child_height_band
+
+    return ADULT_HEIGHT_CM if age_years >= ADULT_AGE_YEARS else child_height_band(age_years, sex)
+
+
 def draw_covariates(population: Population, base: Patient, rng: np.random.Generator
                     ) -> tuple[float, bool, float, float]:
     """(age, female, weight, height) of one patient, ``base`` (the scenario's patient) giving what the
-    population does not vary; height NaN when neither given nor drawn. The order of draws is fixed: it is what
-    makes patients reproducible."""
+    population does not vary; height NaN when neither given nor drawn. Weight and height are normal by sex, truncated
+    to the ranges of the patient's age (:func:`weight_range_kg`, :func:`height_range_cm`: a child's by the growth
+    reference). The order of draws is fixed: it is what makes patients reproducible."""
     age = rng.uniform(population.age_years.min, population.age_years.max) if population.age_years \
         else base.age_years
     female = bool(rng.random() < population.female_fraction) if population.female_fraction is not None \
@@ -179,12 +208,14 @@ def draw_covariates(population: Population, base: Patient, rng: np.random.Genera
     sex = "female" if female else "male"
     if population.weight_kg:
         ms = getattr(population.weight_kg, sex)
-        weight = min(max(float(rng.normal(ms.mean, ms.sd)), 30.0), 250.0)  # np.clip's value; a scalar np.clip costs ~5 us
+        low, high = weight_range_kg(age, sex)
+        weight = min(max(float(rng.normal(ms.mean, ms.sd)), low), high)  # np.clip's value; a scalar np.clip costs ~5 us
     else:
         weight = base.weight_kg
     if population.height_cm:
         ms = getattr(population.height_cm, sex)
-        height = min(max(float(rng.normal(ms.mean, ms.sd)), 120.0), 220.0)
+        low, high = height_range_cm(age, sex)
+        height = min(max(float(rng.normal(ms.mean, ms.sd)), low), high)
     else:
         height = base.height_cm if base.height_cm is not None else float("nan")
     return float(age), female, float(weight), float(height)
@@ -212,8 +243,8 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
     turns it off, and, when the population asks for ``drug_variability``, the published variability of
     ``drug_sets`` (:func:`drug_variability_draws`; each patient's draws after its covariates and parameters, so
     patients drawn without it are unchanged). A healthy-model parameter a drug set varies takes the drug set's
-    value (that published population's variability) instead of its own draw; drug draws are not clipped (as in
-    the validation cohort, hemasim.validation.chemotherapy). With ``white_cell_baseline: metastatic_cancer`` each
+    value (that published population's variability) instead of its own draw, clipped to its bounds as every draw
+    is (:func:`drug_variability_draws`; as in the validation cohorts, hemasim.validation.chemotherapy). With ``white_cell_baseline: metastatic_cancer`` each
     patient then draws, after everything else, cancer patients' lymphocytes and monocytes
     (:func:`cancer_white_cell_draws`, as the validation's chemotherapy cohorts do), which take the place of those
     parameters' own draws (still made, so every other value is that of the default ``healthy``). Last, with
@@ -237,7 +268,7 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
         age[k], female[k], weight[k], height[k] = a, f, w, h
         etas[k] = rng.standard_normal(len(names))
         for ds in varied_sets:
-            drawn = drug_variability_draws(ds, params.value, rng, 1)
+            drawn = drug_variability_draws(ds, params, rng, 1)
             for name, v in drawn.healthy.items():
                 drug_healthy.setdefault(name, np.empty(n))[k] = v[0]
             for path, v in drawn.drug.items():
@@ -308,10 +339,10 @@ def _full_model_slope_path(ds: DrugSet) -> str | None:
     return "effects.0.slope_L_per_umol" if ds.effects[0].slope_L_per_umol is not None else None
 
 
-def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np.random.Generator,
+def drug_variability_draws(ds: DrugSet, params: ParameterSet, rng: np.random.Generator,
                            n: int, *, system_only: bool = False) -> DrugVariability:
-    """``n`` patients' values from the between-patient variability ``ds`` publishes, log-normal around
-    ``typical`` (healthy-model parameter name -> its typical value) and the set's own values.
+    """``n`` patients' values from the between-patient variability ``ds`` publishes, log-normal around the typical
+    values of ``params`` (the healthy model's) and the set's own values.
 
     The ANC chain's variances (``friberg.iiv_variance``, on the log scale) go to the full model: mean transit
     time -> the neutrophil marrow transit times (one factor for both, :data:`NEUTROPHIL_TRANSITS`), baseline ->
@@ -321,26 +352,41 @@ def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np
     (transit, baseline, slope, clearance), ``n`` at a time: it is what makes a cohort reproducible.
     ``system_only`` draws the chain's system part alone (transit, baseline: the patient's granulopoiesis, not the
     drug's slope or clearance), for a cohort that carries one set's chain variability over to other drugs (C12).
+
+    Every value drawn is positive (log-normal: the pharmacometric form of a variability on a positive parameter;
+    none of them is a fraction, which would take a logit-normal), and each is clipped to its declared bounds: a
+    healthy-model parameter's (``params[name].bounds``; the transit factor so that both transits stay within
+    theirs, still one factor for both), a drug set's value's plausible range
+    (:func:`hemasim.pharmacology.drug_sets.value_range`), as the model's own variability is (:func:`iiv_values`):
+    a patient outside them is one a single run refuses. Clipped, not redrawn: a redraw would move every later
+    value of the cohort in the generator's stream. docs/drug_sets.md, "Between-patient variability".
     """
     healthy: dict[str, np.ndarray] = {}
     drug: dict[str, np.ndarray] = {}
     chain = ds.friberg if ds.friberg is not None and ds.friberg.observable == "anc" else None
     omega = {k: float(np.sqrt(v.value)) for k, v in chain.iiv_variance.items()} if chain is not None else {}
     if "mean_transit_time" in omega:
-        transit = np.exp(rng.normal(0.0, omega["mean_transit_time"], n))
-        healthy.update({name: typical(name) * transit for name in NEUTROPHIL_TRANSITS})
+        # the factor's range: the one that keeps every transit within its bounds (Kloft 2006's omega^2 0.0192 put
+        # ~1.3% of patients' post-mitotic transit past its 8 days, mend36)
+        low = max(params[name].bounds[0] / params.value(name) for name in NEUTROPHIL_TRANSITS)
+        high = min(params[name].bounds[1] / params.value(name) for name in NEUTROPHIL_TRANSITS)
+        transit = np.clip(np.exp(rng.normal(0.0, omega["mean_transit_time"], n)), low, high)
+        healthy.update({name: params.value(name) * transit for name in NEUTROPHIL_TRANSITS})
     if "baseline" in omega:
-        healthy["anc_setpoint_1e9_per_L"] = typical("anc_setpoint_1e9_per_L") * np.exp(
-            rng.normal(0, omega["baseline"], n))
+        setpoint = params["anc_setpoint_1e9_per_L"]
+        healthy["anc_setpoint_1e9_per_L"] = log_normal(setpoint.value, omega["baseline"], rng.standard_normal(n),
+                                                       setpoint.bounds)
     if system_only:
         return DrugVariability(healthy, drug)
     slope_path = _full_model_slope_path(ds)
     if "slope" in omega and slope_path is not None:
-        drug[slope_path] = ds.get(slope_path) * np.exp(rng.normal(0, omega["slope"], n))
+        drug[slope_path] = log_normal(ds.get(slope_path), omega["slope"], rng.standard_normal(n),
+                                      value_range(slope_path))
     pk = ds.pk
     if pk is not None and pk.clearance_iiv_sd_log is not None:
         path = "pk.clearance_L_per_h_per_m2" if pk.clearance_L_per_h_per_m2 is not None else "pk.clearance_L_per_h"
-        drug[path] = ds.get(path) * np.exp(rng.normal(0.0, pk.clearance_iiv_sd_log.value, n))
+        drug[path] = log_normal(ds.get(path), pk.clearance_iiv_sd_log.value, rng.standard_normal(n),
+                                value_range(path))
     return DrugVariability(healthy, drug)
 
 

@@ -332,7 +332,14 @@ class _Collect:
 
 
 # ---------------------------------------------------------------------------------------------- import
-def _read_tsv(path: Path) -> list[dict[str, str]]:
+class _Row(dict[str, str]):
+    """A TSV table's row by column, with ``line``: its line in the file, as an editor or a spreadsheet numbers it (the
+    header is line 1). csv skips a blank line, so the row's index + 2 named the row before the right one after it."""
+
+    line: int
+
+
+def _read_tsv(path: Path) -> list[_Row]:
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -342,14 +349,17 @@ def _read_tsv(path: Path) -> list[dict[str, str]]:
     except YamlInputError as err:
         raise PetabError(str(err)) from None
     rows = []
-    for i, r in enumerate(csv.DictReader(text.splitlines(), delimiter="\t")):
+    reader = csv.DictReader(text.splitlines(), delimiter="\t")
+    for r in reader:
         # cells past the header's last column (csv puts them under None, a list): empty ones (a spreadsheet's
         # trailing tab) are dropped; a value there belongs to no column (it crashed the checks that read every cell)
         extra = r.pop(None, None) or []
         if any((c or "").strip() for c in extra):
-            raise PetabError(f"{path}: row {i + 2}: {len(extra)} more cell(s) than the header's {len(r)} columns "
-                             f"({extra!r}); every value needs a column name")
-        rows.append(dict(r))
+            raise PetabError(f"{path}: row {reader.line_num}: {len(extra)} more cell(s) than the header's {len(r)} "
+                             f"columns ({extra!r}); every value needs a column name")
+        row = _Row(r)
+        row.line = reader.line_num  # the row's last line (one, unless a quoted cell holds a line break)
+        rows.append(row)
     return rows
 
 
@@ -358,6 +368,17 @@ def _float(row: Mapping[str, str], key: str, where: str) -> float:
         return float(row[key])
     except (KeyError, TypeError, ValueError):
         raise PetabError(f"{where}: column {key}: {row.get(key)!r} is not a number") from None
+
+
+def _bound(row: Mapping[str, str], key: str, where: str, estimated: bool, nominal: float) -> float:
+    """A parameter's ``lowerBound`` or ``upperBound``: optional for a fixed parameter (PEtab v1: "optional if estimate
+    == 0"), whose only value, its nominal, it then is; an estimated parameter's, a number."""
+    if not (row.get(key) or "").strip():
+        if not estimated:
+            return nominal
+        raise PetabError(f"{where}: column {key}: empty; an estimated parameter (estimate 1) needs both bounds, "
+                         "finite numbers lowerBound < upperBound (only a fixed one, estimate 0, may leave them empty)")
+    return _float(row, key, where)
 
 
 def _finite(row: Mapping[str, str], key: str, where: str) -> float:
@@ -448,14 +469,14 @@ def _noise_key(text: str) -> tuple[float | str, ...]:
     return tuple(out)
 
 
-def _check_measurement_rows(rows: Sequence[Mapping[str, str | None]], path: Path,
+def _check_measurement_rows(rows: Sequence[_Row], path: Path,
                             seen: dict[str, tuple[str, str]]) -> None:
     """The measurement table's columns import does not read are empty, and an observable's rows share one
     noiseParameters across every measurement table (its noise model is read once per observable; the first row's
     served every row, and the last file's every condition). ``seen``: observable -> (noiseParameters, where),
     filled across the problem's tables."""
-    for i, r in enumerate(rows):
-        where = f"{path}: row {i + 2}"
+    for r in rows:
+        where = f"{path}: row {r.line}"
         for col in _UNREAD_MEASUREMENT_COLUMNS:
             if (r.get(col) or "").strip():
                 raise PetabError(f"{where}: column {col}: {r[col]!r} is not read (hemasim reads no "
@@ -490,8 +511,8 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         raise PetabError(f"{p}: not a PEtab v1 problem file{version}")
     prows = _read_tsv(root / spec["parameter_file"])
     parameters = []
-    for i, r in enumerate(prows):
-        where = f"{root / spec['parameter_file']}: row {i + 2}"
+    for r in prows:
+        where = f"{root / spec['parameter_file']}: row {r.line}"
         # each read by PEtab's own values or refused by name: a parameterScale of another spelling (Log10) was
         # estimated on the linear scale, an estimate other than "1" (true, 1.0) fixed the parameter at its nominal
         scale = (r.get("parameterScale") or "lin").strip()
@@ -500,14 +521,15 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         estimate = (r.get("estimate") or "1").strip()
         if estimate not in ("0", "1"):
             raise PetabError(f"{where}: column estimate: {estimate!r}; allowed: 0 (fixed at nominalValue), 1")
+        nominal = _float(r, "nominalValue", where)
+        lower, upper = (_bound(r, key, where, estimate == "1", nominal) for key in ("lowerBound", "upperBound"))
         parameters.append(EstimatedParameter(
-            r["parameterId"], r.get("hemasim_target") or None, _float(r, "lowerBound", where),
-            _float(r, "upperBound", where), _float(r, "nominalValue", where), scale,  # type: ignore[arg-type]
+            r["parameterId"], r.get("hemasim_target") or None, lower, upper, nominal, scale,  # type: ignore[arg-type]
             estimate == "1", _prior(r, where), r.get("hemasim_unit", "")))
     conditions, meas_rows = [], []
     # observable rows read per sub-problem; their noise models are made once every measurement table is read, from the
     # noiseParameters all tables share (a file without rows of an observable said '1', and the last file's won)
-    observable_rows: dict[str, tuple[dict[str, str], str, float]] = {}
+    observable_rows: dict[str, tuple[_Row, str, float]] = {}
     noise_seen: dict[str, tuple[str, str]] = {}
     for sub in spec["problems"]:
         (crow,) = _read_tsv(root / sub["condition_files"][0])
@@ -533,17 +555,17 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         orow_file = root / sub["observable_files"][0]
         mrows = _read_tsv(root / sub["measurement_files"][0])
         _check_measurement_rows(mrows, root / sub["measurement_files"][0], noise_seen)
-        for k, r in enumerate(mrows):  # numbers here, by file and row ('high' was a bare ValueError, NaN fitted as
-            # the failure value 1e10 at every vector)
-            where = f"{root / sub['measurement_files'][0]}: row {k + 2}"
+        for r in mrows:  # numbers here, by file and row ('high' was a bare ValueError, NaN fitted as the failure
+            # value 1e10 at every vector)
+            where = f"{root / sub['measurement_files'][0]}: row {r.line}"
             if (r.get("time") or "").strip().lower() in ("inf", "+inf", "infinity"):  # PEtab: at steady state
                 raise PetabError(f"{where}: column time: {r['time']!r}: steady-state measurements are not supported "
                                  "(hemasim simulates a time course; give the day of the measurement)")
             r["time"], r["measurement"] = (_finite(r, key, where) for key in ("time", "measurement"))  # type: ignore[assignment]
             r["_where"] = where  # the problem's checks name this file and row (they named problem.yaml, row n of all)
         meas_rows += mrows
-        for j, orow in enumerate(_read_tsv(orow_file)):
-            where = f"{orow_file}: row {j + 2}"
+        for orow in _read_tsv(orow_file):
+            where = f"{orow_file}: row {orow.line}"
             weights = _parse_formula(orow["observableFormula"], where)
             obs_scale = float(orow.get("hemasim_scale") or 1.0)
             if isinstance(source, SBMLSource):

@@ -361,7 +361,9 @@ def _check_parameter(where: str, i: int, p: EstimatedParameter) -> None:
     loc = f"{where}: parameters.{i}"
     if p.scale not in SCALES:  # a Problem built in Python: any other text was estimated on the linear scale
         raise ProblemError(f"{loc}.scale: {p.scale!r}; allowed: {', '.join(SCALES)}")
-    if not (math.isfinite(p.lower) and math.isfinite(p.upper) and p.lower < p.upper):
+    # a fixed parameter takes its nominal only: its box may be that one value (PEtab leaves a fixed one's bounds empty)
+    if not (math.isfinite(p.lower) and math.isfinite(p.upper)
+            and (p.lower < p.upper or (not p.estimate and p.lower == p.upper))):
         raise ProblemError(f"{loc}: need finite lower < upper (got {p.lower}, {p.upper})")
     if p.scale != "lin" and p.lower <= 0:
         raise ProblemError(f"{loc}.lower: must be > 0 on scale {p.scale} (got {p.lower})")

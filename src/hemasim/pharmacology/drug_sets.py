@@ -477,6 +477,12 @@ def _plausible_range(path: str) -> tuple[str, float, float]:
     return (field, *VALUE_RANGES.get(field, (-math.inf, math.inf)))
 
 
+def value_range(path: str) -> tuple[float, float]:
+    """The plausible range (:data:`VALUE_RANGES`) of the value at ``path``: where a drug set's value, and a cohort
+    patient's drawn from its published variability (:func:`hemasim.cohort.sampling.drug_variability_draws`), lies."""
+    return _plausible_range(path)[1:]
+
+
 def _check_range(path: str, value: float) -> None:
     field, low, high = _plausible_range(path)
     if not low <= value <= high:

@@ -191,9 +191,11 @@ class Population(_Strict):
 
     age_years: AgeRange | None = Field(default=None, description="uniform between min and max, years")
     female_fraction: float | None = Field(default=None, ge=0, le=1)
-    weight_kg: BySex | None = Field(default=None, description="normal by sex, truncated to 30-250 kg; kg, not pounds "
-                                    "(a mean in pounds is warned where it and the mean height give a BMI over 50)")
-    height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm")
+    weight_kg: BySex | None = Field(default=None, description="normal by sex, truncated to 30-250 kg (a child under 18: "
+                                    "to 3 SD either side of the CDC 2000 median weight for its age and sex); kg, not "
+                                    "pounds (a mean in pounds is warned where it and the mean height give a BMI over 50)")
+    height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm (a child under 18: "
+                                    "to 3 SD either side of the CDC 2000 median height for its age and sex)")
     variability: bool = Field(default=True, description="draw parameters from their between-patient variability")
     drug_variability: bool = Field(default=False, description="draw the between-patient variability the dosed drug "
                                    "sets publish (docs/cohorts.md)")

@@ -29,7 +29,7 @@ _UNKNOWN_DRUG_SET = re.compile(r"unknown drug set '([a-z0-9_]{1,60})'")
 
 #: a value refused by its bound that is likely in another unit: field -> (unit, factor to the field's unit, the
 #: range a value in the field's unit would lie in). The ranges: weights of newborns to the heaviest adults a cohort
-#: draws (hemasim.scenario.Population, 30-250 kg), ages as the schema allows, heights of infants to the tallest
+#: draws (an adult's 30-250 kg, hemasim.cohort.sampling.weight_range_kg), ages as the schema allows, heights of infants to the tallest
 #: adults a cohort draws (220 cm)
 UNIT_SLIPS: dict[str, tuple[tuple[str, float, tuple[float, float]], ...]] = {
     "weight_kg": (("grams", 1e-3, (2.0, 250.0)), ("pounds", 0.45359237, (2.0, 250.0))),

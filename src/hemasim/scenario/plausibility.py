@@ -195,8 +195,8 @@ PEGFILGRASTIM_UG_PER_KG = ClinicalRange(
 #: the dose-per-kg fields of a dosed intervention, with their unit in ug/kg (a slip between the two is a factor 1000)
 _PER_KG_FIELDS = {"dose_ug_per_kg": 1.0, "dose_mg_per_kg": 1000.0}
 
-#: adults' weights, kg, outside which a weight in pounds or grams is checked for (the truncation a cohort's
-#: weights get, hemasim.scenario.Population: 30-250 kg)
+#: adults' weights, kg, outside which a weight in pounds or grams is checked for (the truncation a cohort's adults'
+#: weights get, hemasim.cohort.sampling.weight_range_kg: 30-250 kg)
 ADULT_WEIGHT_KG = (30.0, 250.0)
 #: an adult's BMI (kg/m2) from which weight_kg is asked about as a weight in pounds: severe obesity (WHO class III,
 #: 40 or more). Most weights in pounds are possible weights in kg (165), so no bound on the weight alone can tell them;
@@ -378,26 +378,31 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
 
 
 def _population(scenario: Scenario) -> Iterator[Implausible]:
-    """A cohort whose ages reach below 18 years, checked at its youngest age against the child band (the draws'
-    weights: the population's mean for the sex, cut to the cohort's 30-250 kg, else the scenario patient's)."""
+    """A cohort whose ages reach below 18 years, checked at its youngest and its oldest child's age against the child
+    band (the population's mean weight for the sex, else the scenario patient's): a child's draws are truncated to that
+    band (hemasim.cohort.sampling.weight_range_kg), so a mean outside it puts the children of that age at its edge."""
     population = scenario.population
     ages = population.age_years if population is not None else None
     if population is None or ages is None or ages.min >= 18:
         return
     for sex in _cohort_sexes(scenario):
         drawn = getattr(population.weight_kg, sex, None)
-        w = min(max(drawn.mean, ADULT_WEIGHT_KG[0]), ADULT_WEIGHT_KG[1]) if drawn is not None else None
-        field = f"population.weight_kg.{sex}.mean" if w is not None else "population.age_years.min"
-        w = w if w is not None else scenario.patient.weight_kg
-        low, high = child_weight_band(ages.min, sex)
-        if not low <= w <= high:
-            source = ("every patient at the scenario's weight_kg" if drawn is None else "the population's mean" if
-                      drawn.mean == w else f"the population's mean, {_g(drawn.mean)} kg, at the cohort's cut")
-            how = ("population.weight_kg draws weights by sex" if drawn is None else "the cohort draws weights from "
-                   f"{ADULT_WEIGHT_KG[0]:g} kg up")
-            yield field, (f"the youngest {'boys' if sex == 'male' else 'girls'} of the cohort ({ages.min:g} years) "
-                          f"weigh {_g(w)} kg ({source}), outside {low:.3g}-{high:.3g} kg, {CHILD_WEIGHT_SD:g} SD either "
-                          f"side of the median weight for their age; {how} ({_CDC_2000})")
+        field = f"population.weight_kg.{sex}.mean" if drawn is not None else "population.age_years.min"
+        w = drawn.mean if drawn is not None else scenario.patient.weight_kg
+        for which, age in (("youngest", ages.min), ("oldest", min(ages.max, 18.0))):
+            low, high = child_weight_band(age, sex)
+            if low <= w <= high:
+                continue
+            children = "boys" if sex == "male" else "girls"
+            when = "just under 18 years" if age == 18.0 else f"{_g(age)} years"
+            source = "every patient at the scenario's weight_kg" if drawn is None else "the population's mean"
+            how = ("population.weight_kg draws weights by sex" if drawn is None else "a child's draws are truncated "
+                   "to that band, so these children are drawn at its edge; children of many ages are better drawn as "
+                   "cohorts of narrower ages")
+            yield field, (f"the {which} {children} of the cohort ({when}) weigh {_g(w)} kg ({source}), outside "
+                          f"{low:.3g}-{high:.3g} kg, {CHILD_WEIGHT_SD:g} SD either side of the median weight for their "
+                          f"age; {how} ({_CDC_2000})")
+            break  # one line a sex
 
 
 def _cohort_sexes(scenario: Scenario) -> list[str]:

@@ -133,7 +133,7 @@ def _cohort_draws(n: int, seed: int, female_share: float = COHORT_FEMALE_SHARE,
     # the drug set's published variability, drawn by the library function a user's cohort uses
     # (population.drug_variability); its draws follow the covariates' in this generator
     params = healthy_adult_parameters()
-    draws = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params.value, rng, n)
+    draws = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params, rng, n)
     # cancer patients' lymphocytes and monocytes, drawn after everything else (the draws above are unchanged)
     per_patient, drug = {**draws.healthy, **cancer_white_cell_draws(params, rng, n)}, draws.drug
     return cov, per_patient, drug
@@ -279,10 +279,10 @@ def _ac_cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarra
     cov = cohort_women(rng, DEES2000_AGES_YEARS, n)
     params = healthy_adult_parameters()
     # Kloft 2006's system-level ANC variability (estimated on docetaxel patients, assumed to carry over to AC)
-    healthy = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params.value, rng, n,
+    healthy = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params, rng, n,
                                      system_only=True).healthy
     # the AC sets have no ANC chain, so drug_variability_draws draws their clearance alone
-    drug = [drug_variability_draws(load_drug_set(name), params.value, rng, n).drug for name in AC_DRUG_SETS]
+    drug = [drug_variability_draws(load_drug_set(name), params, rng, n).drug for name in AC_DRUG_SETS]
     return cov, healthy, drug
 
 

@@ -87,7 +87,7 @@ def cohort_lowest_observables(schedule: Schedule, observed: tuple[str, ...], n: 
     cov = cohort_covariates(n, schedule.ages, schedule.female_share, rng)
     ds = load_drug_set(schedule.drug_set)
     params = healthy_adult_parameters()
-    draws = drug_variability_draws(ds, params.value, rng, n)
+    draws = drug_variability_draws(ds, params, rng, n)
     # cancer patients' lymphocytes and monocytes, drawn after everything else (the draws above are unchanged)
     per_patient = {**draws.healthy, **cancer_white_cell_draws(params, rng, n)}
     model = healthy_human_model(cov, aging=False, per_patient=per_patient,

@@ -80,9 +80,9 @@ def _draws(c: TcCohort, n: int) -> tuple[Covariates, dict[str, np.ndarray], dict
     rng = np.random.default_rng(c.seed)
     cov = cohort_women(rng, c.ages_years, n)
     params = healthy_adult_parameters()
-    docetaxel = drug_variability_draws(load_drug_set(DOCETAXEL_SET), params.value, rng, n)
-    cyclophosphamide = drug_variability_draws(load_drug_set(CYCLOPHOSPHAMIDE_SET), params.value, rng, n).drug
-    doxorubicin = (drug_variability_draws(load_drug_set(DOXORUBICIN_SET), params.value, rng, n).drug
+    docetaxel = drug_variability_draws(load_drug_set(DOCETAXEL_SET), params, rng, n)
+    cyclophosphamide = drug_variability_draws(load_drug_set(CYCLOPHOSPHAMIDE_SET), params, rng, n).drug
+    doxorubicin = (drug_variability_draws(load_drug_set(DOXORUBICIN_SET), params, rng, n).drug
                    if c.doxorubicin_mg_per_m2 > 0 else {})
     return cov, docetaxel.healthy, docetaxel.drug, cyclophosphamide, doxorubicin
 
