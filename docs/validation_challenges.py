@@ -43,6 +43,8 @@ PEG_MOBILISATION = ["U6", "U7"]
 RIC_COUNTS = ["J1", "J2", "J3", "J4"]
 #: predict35: the mRNA-1273 phase 1 antibody on days 57, 36 and 15 over day 29 (Jackson 2020), Y5's run
 MRNA_BOOST = ["Y7", "Y8", "Y9"]
+#: predict36: HPV two doses over three in girls (Dobson 2013; Bhatla 2018), the antibody at month 7 and month 18
+HPV_DOSES = ["O1", "O2", "O3"]
 CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "erythroid_slope_low": ({SLOPE: 2.41}, "lower end of its 95% profile CI [2.41, 3.95] (Falz 2014 fit)", DONATION),
     "erythroid_slope_high": ({SLOPE: 3.95}, "upper end of its 95% profile CI [2.41, 3.95]", DONATION),
@@ -78,20 +80,20 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "vaccine_sd_low": ({"vaccine_response_sd_log": 1.07}, "lower end of its 95% CI [1.07, 1.84]", ["P18"]),
     "vaccine_sd_high": ({"vaccine_response_sd_log": 1.84}, "upper end of its 95% CI [1.07, 1.84]", ["P18"]),
     "plasma_cells_half": ({"long_lived_plasma_cell_fraction": 0.005}, "long-lived plasma-cell share x0.5 (screen)",
-                          ["P10", "Y2", "I5", "I7", *MRNA_BOOST]),
+                          ["P10", "Y2", "I5", "I7", *MRNA_BOOST, *HPV_DOSES]),
     "plasma_cells_double": ({"long_lived_plasma_cell_fraction": 0.02}, "long-lived plasma-cell share x2 (screen)",
-                            ["P10", "Y2", "I5", "I7", *MRNA_BOOST]),
+                            ["P10", "Y2", "I5", "I7", *MRNA_BOOST, *HPV_DOSES]),
     "memory_recall_half": ({"vaccine_memory_recall_per_au_day": 2.5}, "memory B-cell recall rate x0.5 (assumed 5 per "
-                           "AU per day; screen step)", MRNA_BOOST),
+                           "AU per day; screen step)", [*MRNA_BOOST, *HPV_DOSES]),
     "memory_recall_double": ({"vaccine_memory_recall_per_au_day": 10.0}, "memory B-cell recall rate x2 (screen step)",
-                             MRNA_BOOST),
+                             [*MRNA_BOOST, *HPV_DOSES]),
     "memory_fraction_half": ({"vaccine_memory_fraction": 0.05}, "memory share of activated B cells x0.5 (assumed 0.1; "
-                             "screen step)", MRNA_BOOST),
+                             "screen step)", [*MRNA_BOOST, *HPV_DOSES]),
     "memory_fraction_double": ({"vaccine_memory_fraction": 0.2}, "memory share of activated B cells x2 (screen step)",
-                               MRNA_BOOST),
+                               [*MRNA_BOOST, *HPV_DOSES]),
     "plasmablast_lifetime_6d": ({"plasmablast_lifetime_days": 6.0}, "plasmablast lifetime 6 days instead of 3 (x2; "
                                 "White 2014's antibody-secreting-cell half-lives of 2-10 days are mean lifetimes of "
-                                "2.9-14.4 days)", MRNA_BOOST),
+                                "2.9-14.4 days)", [*MRNA_BOOST, *HPV_DOSES]),
     "autoreactive_growth_4": ({"autoreactive_net_growth_per_year": 4.0}, "autoreactive regrowth 4/yr (x4, beyond the "
                               "screen's x0.5-x2)", ["M1"]),
     "autoreactive_growth_2": ({"autoreactive_net_growth_per_year": 2.0}, "autoreactive regrowth 2/yr (x2, the screen's "
@@ -132,9 +134,9 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                      "doxorubicin's assumed share of the AC kill 0.9 instead of 0.5, the scale refitted on C10 (8.582)",
                      ["C11", "C12", "F4"]),
     "nab_paclitaxel_slope_low": ({"drug:nab_paclitaxel_chen2014:effects.0.full_model.slope_L_per_umol": 1.16},
-                                 "lower end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13"]),
+                                 "lower end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13", "O4"]),
     "nab_paclitaxel_slope_high": ({"drug:nab_paclitaxel_chen2014:effects.0.full_model.slope_L_per_umol": 1.55},
-                                  "upper end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13"]),
+                                  "upper end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13", "O4"]),
     "filgrastim_speedup_half": ({"drug:filgrastim_wang2001:effects.1.emax": 8.045},
                                 "filgrastim's fitted transit speed-up E_max halved (not profiled: screen step)",
                                 ["G8", "G9", "Q9", "Z4", "Z5"]),

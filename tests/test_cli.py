@@ -69,7 +69,7 @@ def test_bad_scenario_exits_2_with_one_line_and_no_files(tmp_path: Path, content
 #: test_validation_predictions5.py, test_validation_predictions_misc.py, test_validation_reconstitution.py,
 #: test_validation_gcsf_graft.py, test_validation_predictions9.py, test_validation_predictions10.py,
 #: test_validation_predictions11.py, test_validation_predictions12.py, test_validation_predictions14.py,
-#: test_validation_predictions16.py, test_validation_predictions18.py): the
+#: test_validation_predictions16.py, test_validation_predictions18.py, test_validation_predictions19.py): the
 #: command-line test below leaves them out. They were ~90% of its CPU time (the chemotherapy cohorts, the schedule
 #: and incidence cohorts, the engraftment runs), and ran a second time there, in another process (branch testspeed2)
 GROUPS_JUDGED_ELSEWHERE = ("chemotherapy_schedules", "blood_loss", "chemotherapy", "transplantation",
@@ -82,7 +82,7 @@ GROUPS_JUDGED_ELSEWHERE = ("chemotherapy_schedules", "blood_loss", "chemotherapy
                            "radiation_granulocytes_and_filgrastim_doses", "plateletpheresis_platelet_recovery",
                            "filgrastim_schedule_mobilisation", "docetaxel_cyclophosphamide_and_pegfilgrastim",
                            "high_frequency_donation_haemoglobin", "reduced_intensity_allogeneic_blood_counts",
-                           "mrna_vaccine_prime_and_boost")
+                           "mrna_vaccine_prime_and_boost", "hpv_dose_count", "nab_paclitaxel_150_qw")
 
 
 @pytest.mark.integration

@@ -38,7 +38,8 @@ AUDIT = {
     # the same subjects, but no two standard errors combined (already paired, ranges, one assumed SE)
     **dict.fromkeys(["B5", "M2", "P17", "C10"], True),
     # different groups
-    **dict.fromkeys(["R1", "P9", "P10", "Y6", "L4", "L5", "L6", "P18", "U4", "U5", "N3", "B3", "B4"], False),
+    **dict.fromkeys(["R1", "P9", "P10", "Y6", "L4", "L5", "L6", "P18", "U4", "U5", "N3", "B3", "B4",
+                     "O1", "O2", "O3"], False),  # O1-O3 (predict36): two-dose and three-dose girls
 }
 NOT_COMBINED = {"B5", "M2", "P17", "C10"}
 # Jackson 2020 Table 2 (anti-S-2P GMT, 95% CI) and the model's ratios as mend35d recorded them (its test's slow run)

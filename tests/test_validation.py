@@ -47,6 +47,7 @@ EXPECTED_IDS |= {"E1", "E2"}  # predict33: engraftment after an autologous PBPC 
 EXPECTED_IDS |= {"J1", "J2", "J3", "J4"}  # predict34: blood counts after Flu/Bu 8 mg/kg and an allogeneic blood graft
 EXPECTED_IDS |= {"F5", "F6"}  # predict34b: TC with pegfilgrastim 6 mg, cycle 1 (ADVANCE and RECOVER pooled)
 EXPECTED_IDS |= {"Y7", "Y8", "Y9"}  # predict35: mRNA-1273 phase 1 antibody on days 57, 36, 15 over day 29 (Jackson 2020)
+EXPECTED_IDS |= {"O1", "O2", "O3", "O4"}  # predict36: HPV two doses over three in girls; weekly nab-paclitaxel 150 mg/m2
 
 def test_every_published_target_is_transcribed_once():
     ids = [t["id"] for group in load_targets().values() for t in group]

@@ -51,6 +51,7 @@ PREDICTIONS |= {"E1", "E2"}  # predict33: neutrophil and platelet engraftment af
 PREDICTIONS |= {"J1", "J2", "J3", "J4"}  # predict34: ANC, platelets after Flu/Bu 8 mg/kg + allogeneic PBSC (Slavin 1998)
 PREDICTIONS |= {"F5", "F6"}  # predict34b: TC + pegfilgrastim 6 mg, cycle 1 (ADVANCE and RECOVER pooled, Moon 2023)
 PREDICTIONS |= {"Y7", "Y8", "Y9"}  # predict35: mRNA-1273 phase 1 antibody on days 57, 36, 15 over day 29 (Jackson 2020)
+PREDICTIONS |= {"O1", "O2", "O3", "O4"}  # predict36: HPV two doses over three (Dobson 2013, Bhatla 2018); nab-paclitaxel 150 weekly
 #: moved to consistency in the twenty-fourth session (honest27, audit27; each says why in its class_reason): G4 is G1's
 #: calibration read-out, T7 K3's at the same dose, C4/C5 the published Kloft chain, R3/R8 the fitted age trends read
 #: back, V1/V3 the cited plasma-refill arithmetic

@@ -10,7 +10,7 @@ two years) is far inside every band, but changing one would change a registered 
   (MS graft CD4 at months 12 and 24), T4 (T-depleted marrow in a child), D3 (SCID infant CD3 at month 6).
 * :data:`VACCINE_MONTH_DAYS` = 30.44 d (the same mean month, rounded to 0.01 d as the vaccine scenario files write
   their dose days): Y1, Y2 (hepatitis A doses and read-outs), L1 (JE booster), L3 (CD4 after dose-intense chemo),
-  L5, L6 (HPV schedules), M2 (MS graft CD4 clonotype richness at months 1 and 12).
+  L5, L6, O1-O3 (HPV schedules), M2 (MS graft CD4 clonotype richness at months 1 and 12).
 * :data:`POST_HSCT_VACCINE_MONTH_DAYS` = 30.4 d: I5 (vaccine 3 and 24 months after a graft), I6, I7 (three
   monthly PCV doses from month 3 or 9 after a graft; the sources give no visit window, targets.yaml I6).
 """

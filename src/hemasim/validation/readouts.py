@@ -31,6 +31,7 @@ from hemasim.validation.predictions15 import PREDICTIONS15  # predict33: E1-E2
 from hemasim.validation.predictions16 import PREDICTIONS16  # predict34: J1-J4
 from hemasim.validation.predictions17 import PREDICTIONS17  # predict34b: F5-F6
 from hemasim.validation.predictions18 import PREDICTIONS18  # predict35: Y7-Y9
+from hemasim.validation.predictions19 import PREDICTIONS19  # predict36: O1-O4
 from hemasim.validation.predictions_misc import PREDICTIONS_MISC
 from hemasim.validation.reconstitution_and_ageing import RECONSTITUTION_AND_AGEING  # predict3: R1-R8
 from hemasim.validation.red_cell_apheresis import RED_CELL_APHERESIS  # predict2: P17
@@ -61,6 +62,7 @@ READOUTS = merge_readouts(READOUTS, PREDICTIONS15)  # predict33: E1-E2 (engraftm
 READOUTS = merge_readouts(READOUTS, PREDICTIONS16)  # predict34: J1-J4 (blood counts after Flu/Bu 8 mg/kg and an allogeneic blood graft)
 READOUTS = merge_readouts(READOUTS, PREDICTIONS17)  # predict34b: F5-F6 (TC with pegfilgrastim, ADVANCE and RECOVER's pegfilgrastim arms)
 READOUTS = merge_readouts(READOUTS, PREDICTIONS18)  # predict35: Y7-Y9 (mRNA-1273 phase 1: antibody on days 15, 36, 57 over day 29)
+READOUTS = merge_readouts(READOUTS, PREDICTIONS19)  # predict36: O1-O4 (HPV two doses against three; weekly nab-paclitaxel 150 mg/m2)
 
 
 def find_readout(name: str) -> Readout:
