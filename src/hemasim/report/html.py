@@ -17,6 +17,7 @@ from hemasim.report.key_results import (
     cohort_key_results_html,
     cohort_number,
     definition_text,
+    flag_denominator_text,
     key_results_html,
     percent_text,
     power_text,
@@ -725,7 +726,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         if r["fraction_reaching"] is None:  # not computed: no share reached it
             return esc(str(r.get("missing") or "n/a"))
         not_fallen = r.get("fraction_did_not_fall")
-        return percent_text(r["fraction_reaching"]) + (
+        of = flag_denominator_text(r)  # a flag none for some patients: whom the share is of
+        return percent_text(r["fraction_reaching"]) + ("" if of == "of patients" else f" {esc(of)}") + (
             f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "") + \
             esc(cohort_caveat_text(r))
 
