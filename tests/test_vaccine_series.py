@@ -153,6 +153,10 @@ def test_a_cohort_gives_the_seroconversion_share_of_the_patients_a_fold_rise_is_
     assert text.startswith("66.7% of the 3 patients with a value (of 4; the other 1: none: no IgG") , text
     none = _summary_row(flag, pd.DataFrame({flag.name: [np.nan, np.nan]}))
     assert none["fraction_reaching"] is None and _cohort_value(none) == NO_FOLD_RISE
+    # the fold-rise itself: its share is of every patient (those with a value), said as before
+    fold = _Column("tetanus_fold_rise", "1", "d", NO_FOLD_RISE)
+    from hemasim.report.key_results import flag_denominator_text
+    assert flag_denominator_text(_summary_row(fold, pd.DataFrame({fold.name: [5.0, np.nan]}))) == "of patients"
     whole = _summary_row(flag, pd.DataFrame({flag.name: [1.0, 0.0]}))
     assert _cohort_value(whole) == "50% of patients" and whole["n_with_value"] == 2
 

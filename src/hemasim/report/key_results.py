@@ -712,7 +712,8 @@ def flag_denominator_text(row: Mapping[str, Any]) -> str:
     the 39 patients with a value (of 40; the other 1: none: no IgG at the series' first dose ...)"): a share over
     some patients read as one over all (review36a)."""
     n, k = row.get("n"), row.get("n_with_value")
-    if n is None or k is None or k >= n:
+    # a flag's share only: another endpoint's fraction_reaching is itself the share with a value, of every patient
+    if row.get("unit") != "flag" or n is None or k is None or k >= n:
         return "of patients"
     why = row.get("no_value_note") or "not reached"
     return f"of the {k} patients with a value (of {n}; the other {n - k}: {why})"
