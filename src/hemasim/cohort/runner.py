@@ -976,7 +976,10 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     if e.unit == "flag" and np.isnan(v).any():  # a flag that is undefined for some (a fold-rise responder without a
         reached = finite > 0                    # fold-rise): the share of those it is defined for, None for none
     not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
-    note = getattr(e, "missing", None)  # "not computed": no share of patients "reached" it (it said 0%)
+    # why a patient has no value where that is not "not reached" ("not computed": a G-CSF's Cmax; a fold-rise without
+    # IgG before the series); the row's ``missing`` when no patient has one: no share of patients "reached" it
+    why = getattr(e, "missing", None)
+    note = why if not len(finite) else None
 
     def share(suffix: str) -> float | None:  # of a flag column (Endpoint.flag_columns), None where it has none
         column = f"{e.name}{suffix}"
@@ -987,6 +990,9 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
             "p05": float(np.percentile(finite, 5)) if len(finite) else None,
             "p95": float(np.percentile(finite, 95)) if len(finite) else None,
             "fraction_reaching": None if note or not len(reached) else float(reached.mean()), "n": int(len(v)),
+            # the share's denominator where it is not every patient (a flag none for some: "of the 39 with IgG before
+            # the series"), and why the others have none
+            "n_with_value": int(len(finite)), "no_value_note": why,
             "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note,
             # the share of patients whose value the run's end cut short (a nadir still falling then: its lowest value
             # so far; days below a count still below then), and whose count fell below a recovery's threshold again

@@ -211,6 +211,20 @@ CD4_FOR_AGE_UNDER_YEARS = 6.0
 CD4_FOR_AGE = "cd4_for_age_day"
 
 
+#: why primary graft failure has no value: the run ends before the day it is decided on
+GRAFT_FAILURE_UNDECIDED = "not yet decidable: the run ends before day 28 after the graft, without an engraftment"
+
+
+class _UndecidedColumn(EndpointColumn):
+    """Primary graft failure, whose missing value says why (not "not reached")."""
+
+    __slots__ = ()
+
+    @property
+    def missing(self) -> str | None:
+        return GRAFT_FAILURE_UNDECIDED
+
+
 def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],
                                hb_set_point: np.ndarray | None = None, ages_at_graft: float | np.ndarray | None = None,
                                youngest_at_graft: float | None = None) -> list[EndpointColumn]:
@@ -241,9 +255,12 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
                                   "after the graft (no engraftment day: the count did not fall)", did_not_fall))
     aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
     failed = aplasia & ~(anc_day <= 28)
-    known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)
-    out.append(EndpointColumn("primary_graft_failure", "flag", "1 if ANC fell below 0.5e9/L and had not engrafted "
-                              "by day 28 after the graft", np.where(known, failed.astype(np.float64), np.nan)))
+    # decided on day 28, or by an engraftment before it: a run that ends sooner, still aplastic or not yet fallen,
+    # has no answer (a 14-day run read 1 while still aplastic; review36a)
+    known = (anc_day <= 28) | (days[-1] >= 28)
+    out.append(_UndecidedColumn("primary_graft_failure", "flag", "1 if ANC fell below 0.5e9/L and had not engrafted "
+                                "by day 28 after the graft (none where the run ends before day 28 after the graft "
+                                "without an engraftment)", np.where(known, failed.astype(np.float64), np.nan)))
     if HB in obs:
         hb = obs[HB]
         set_point = hb[:, 0] if hb_set_point is None else np.broadcast_to(np.asarray(hb_set_point, float), (n,))

@@ -17,6 +17,7 @@ from hemasim.report.key_results import (
     cohort_key_results_html,
     cohort_number,
     definition_text,
+    flag_denominator_text,
     key_results_html,
     percent_text,
     power_text,
@@ -416,9 +417,11 @@ def section_note(title: str) -> str:
         return ("IgG, plasmablasts and memory B cells are in arbitrary units (AU) of antigen-specific antibody and "
                 "cells, not a titre "
                 "(no HI, ELISA or OPA scale): the model has no protective titre. Responses are compared "
-                "by <code>&lt;antigen&gt;_relative_response</code>, IgG 28 days after the last dose over a healthy "
-                "35-year-old's after the same series (after a conditioning or a graft, the doses given after it: a "
-                "revaccination is a new primary series, as the conditioning killed the earlier doses' memory B cells); "
+                "by <code>&lt;antigen&gt;_relative_response</code>, the rise of IgG from the series' first dose to 28 "
+                "days after the last over a healthy 35-year-old's given the same doses with the patient's own kills of "
+                "that antigen's memory B cells (read from the run: a conditioning that killed them all makes a "
+                "revaccination a new primary series, none a booster; the series is the doses from the last kill on, "
+                "and without IgG before it the rise is the day-28 IgG); "
                 f"<code>&lt;antigen&gt;_responder</code> is 1 when it is at least {RESPONDER_SHARE:g} (an assumed "
                 "cut-off). <code>&lt;antigen&gt;_fold_rise</code> is the day-28 IgG over the IgG on the day of the "
                 f"series' first dose, and <code>&lt;antigen&gt;_fold_rise_responder</code> is 1 at a "
@@ -725,7 +728,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         if r["fraction_reaching"] is None:  # not computed: no share reached it
             return esc(str(r.get("missing") or "n/a"))
         not_fallen = r.get("fraction_did_not_fall")
-        return percent_text(r["fraction_reaching"]) + (
+        of = flag_denominator_text(r)  # a flag none for some patients: whom the share is of
+        return percent_text(r["fraction_reaching"]) + ("" if of == "of patients" else f" {esc(of)}") + (
             f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "") + \
             esc(cohort_caveat_text(r))
 

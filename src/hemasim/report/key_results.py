@@ -315,9 +315,6 @@ def _graft_failure_text(e: EndpointValue, values: Mapping[str, EndpointValue]) -
 
 
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
-    if e.value is None and e.name.endswith(("_fold_rise", "_fold_rise_responder")):
-        # not a day the run ended too soon for: no antibody before the series to rise over
-        return "none: no IgG at the series' first dose (a first exposure; read the relative response)"
     if e.value is None:
         text = never_fell_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
         if text == "not reached" and result is not None:
@@ -710,12 +707,26 @@ def cohort_number(unit: str, value: float) -> float:
     return float(f"{value:.{COHORT_DAY_DIGITS}g}") if unit.startswith("day") else value
 
 
+def flag_denominator_text(row: Mapping[str, Any]) -> str:
+    """Whom a cohort's share of a flag is of: "of patients", or of those it is defined for where some have none ("of
+    the 39 patients with a value (of 40; the other 1: none: no IgG at the series' first dose ...)"): a share over
+    some patients read as one over all (review36a)."""
+    n, k = row.get("n"), row.get("n_with_value")
+    # a flag's share only: another endpoint's fraction_reaching is itself the share with a value, of every patient
+    if row.get("unit") != "flag" or n is None or k is None or k >= n:
+        return "of patients"
+    why = row.get("no_value_note") or "not reached"
+    return f"of the {k} patients with a value (of {n}; the other {n - k}: {why})"
+
+
 def _cohort_value(row: Mapping[str, Any]) -> str:
     if row.get("missing"):  # not computed (a G-CSF's Cmax): as a single run says
         return str(row["missing"])
+    if row["fraction_reaching"] is None:  # no patient has a value, and no note says why (a note returned above)
+        return "no patient has a value"
     name, unit, reached = str(row["endpoint"]), str(row["unit"]), float(row["fraction_reaching"])
     if unit == "flag":
-        return f"{percent_text(reached)} of patients"
+        return f"{percent_text(reached)} {flag_denominator_text(row)}"
     not_fallen = row.get("fraction_did_not_fall")  # a day defined after a fall: the count never fell that low
     aplasia = name in ENGRAFTMENT_DAYS
     if row["median"] is None:

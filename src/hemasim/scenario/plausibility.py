@@ -797,26 +797,35 @@ def _vaccine_names(scenario: Scenario) -> Iterator[Implausible]:
 
 
 def _vaccine_before_conditioning(scenario: Scenario) -> Iterator[Implausible]:
-    """An antigen whose last dose comes before a conditioning or radiation start: its day-28 endpoints read the
-    response to that dose, before the kill, so a patient primed a year before Cy/TBI read "responder: yes" (relative
-    response 0.94) in the key results with his memory B cells erased (ux35b). Vaccinating before a transplant is a
-    scenario, so this says what the endpoints read and where what is left is, it does not refuse."""
-    starts = sorted(float(getattr(iv, "start_day")) for iv in scenario.interventions  # noqa: B009 (these kinds)
-                    if iv.kind in ("conditioning", "radiation"))
-    last: dict[str, tuple[int, float]] = {}  # antigen -> (index, day) of its last dose
+    """An antigen whose day-28 read-outs come before a kill of memory B cells (a conditioning, a radiation course, a
+    B-cell or lymphocyte depletion): they read the response before the kill, so a patient primed a year before Cy/TBI
+    read "responder: yes" (relative response 0.94) in the key results with his memory B cells erased (ux35b).
+    Vaccinating before a transplant is a scenario, so this says what the endpoints read and where what is left is, it
+    does not refuse. The rule is the read-outs' own (:func:`~hemasim.interventions.vaccine.unseen_kill_days`: a kill
+    up to the read-out day is read from the run and given to the reference adult too; review36a: this warning used
+    the conditioning's first day and the read-outs its last)."""
+    from hemasim.interventions.vaccine import scenario_kill_days, unseen_kill_days
+
+    kills = scenario_kill_days(scenario.interventions)
+    doses: dict[str, list[tuple[float, float]]] = {}
+    last: dict[str, int] = {}  # antigen -> index of its last dose
     for i, iv in enumerate(scenario.interventions):
         antigen = str(getattr(iv, "antigen", ""))  # only the vaccine kind has the field
-        if iv.kind == "vaccine" and (antigen not in last or iv.day >= last[antigen][1]):
-            last[antigen] = (i, float(iv.day))
-    for antigen, (i, day) in last.items():
-        after = [d for d in starts if d > day]
+        if iv.kind == "vaccine":
+            doses.setdefault(antigen, []).append((float(iv.day), 1.0))
+            if antigen not in last or iv.day >= max(d for d, _ in doses[antigen][:-1]):
+                last[antigen] = i
+    for antigen, i in last.items():
+        after = unseen_kill_days(tuple(doses[antigen]), kills)
         if not after:
             continue
+        day = max(d for d, _ in doses[antigen])
         yield f"interventions.{i}.day", (
-            f"{antigen}'s last dose (day {day:g}) comes before the conditioning on day {after[0]:g}, which kills the "
-            "memory B cells it made and spares plasma cells and IgG (docs/immunity.md, immune memory under "
-            f"conditioning): {antigen}_igg_day28_au, {antigen}_relative_response and {antigen}_responder read the "
-            f"response on day {day + 28:g}, not what is left after the conditioning; read {antigen}_igg_au and "
+            f"{antigen}'s last dose (day {day:g}) comes before the kill of memory B cells on day {after[0]:g} (a "
+            "conditioning, radiation or depletion), which kills the memory B cells it made and spares plasma cells "
+            "and IgG (docs/immunity.md, immune memory under conditioning): "
+            f"{antigen}_igg_day28_au, {antigen}_relative_response and {antigen}_responder read the "
+            f"response on day {day + 28:g}, not what is left after it; read {antigen}_igg_au and "
             f"{antigen}_memory_b_au in timeseries.csv on the days you ask about, or add a dose after the graft to read "
             "a revaccination's response")
 
