@@ -30,3 +30,77 @@ def test_the_drawn_docetaxel_curve_reaches_the_stated_cmax_and_follows_the_simul
     at_outputs = conc[np.searchsorted(days, result.times)]
     shown = sampled > 1e-4 * sampled.max()
     np.testing.assert_allclose(at_outputs[shown], sampled[shown], rtol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from tests._browser import launch_browser  # noqa: PLC0415
+
+    yield from launch_browser()
+
+
+def _transplant_report(tmp_path) -> str:
+    from tests.conftest import EXAMPLES, invoke_hemasim  # noqa: PLC0415
+
+    res = invoke_hemasim("run", str(EXAMPLES / "allo_hsct_pbsc.yaml"), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    return (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_transplants_endpoint_table_is_grouped_with_every_endpoint_kept():
+    """79 endpoints in one list: now under engraftment, immune recovery, chimerism, ..., the donor share of each count
+    on each day (28 rows) and the T/myeloid chimerism days (which the section above gives by day) collapsed."""
+    from hemasim.endpoints import evaluate_endpoints  # noqa: PLC0415
+    from hemasim.report.html import ENDPOINT_HEADER, grouped_endpoint_tables  # noqa: PLC0415
+
+    names = [e.name for e in evaluate_endpoints(example_run("allo_hsct_pbsc.yaml"))]
+    page = grouped_endpoint_tables(names, ENDPOINT_HEADER, lambda n: f"<tr><td>[{n}]</td></tr>")
+    assert all(page.count(f"[{n}]") == 1 for n in names)  # nothing lost, nothing twice
+    titles = ["Blood counts", "Engraftment", "Immune recovery", "Chimerism: T cells and myeloid cells",
+              "Chimerism: the donor share of each count"]
+    assert [page.index(f"<h3>{t} ") for t in titles] == sorted(page.index(f"<h3>{t} ") for t in titles)
+    engraftment = page[page.index("<h3>Engraftment"):page.index("<h3>Immune recovery")]
+    assert "[neutrophil_engraftment_day]" in engraftment and "[primary_graft_failure]" in engraftment
+    collapsed = page[page.index('<details class="group">'):]
+    assert "[donor_chimerism_cd4_day100]" in collapsed and "[anc_nadir]" not in collapsed
+    assert "[neutrophil_engraftment_day]" not in collapsed and "[cd4_200_day]" not in collapsed
+    # a run with one group (a healthy adult's counts): one table, no headings
+    one = grouped_endpoint_tables(["anc_nadir", "cd4_final"], ENDPOINT_HEADER, lambda n: f"<tr><td>{n}</td></tr>")
+    assert "<h3>" not in one and one.count("<table>") == 1
+
+
+@pytest.mark.slow
+def test_arms_with_the_same_chimerism_share_one_table_and_arms_that_differ_get_a_column_each():
+    from hemasim.interventions.chimerism import lineage_chimerism_arms_section  # noqa: PLC0415
+
+    pbsc, cord = example_run("allo_hsct_pbsc.yaml"), example_run("allo_hsct_cord_blood.yaml")
+    same = lineage_chimerism_arms_section([("a", pbsc), ("b", example_run("allo_hsct_pbsc.yaml"))])
+    assert same is not None and same.count("<table>") == 1 and "The same in every arm (a, b): shown once." in same
+    assert "<th>T cells (% donor)</th>" in same  # one pair of columns
+    both = lineage_chimerism_arms_section([("pbsc", pbsc), ("cord", cord)])
+    assert both is not None and both.count("<table>") == 1 and "<th>pbsc</th><th>cord</th>" * 2 in both
+    assert both.count("<tr><td>100</td>") == 1 and "One column per arm." in both
+
+
+@pytest.mark.slow
+def test_the_printed_report_hides_the_controls_and_shows_the_collapsed_endpoints(browser, tmp_path):
+    """Printed, the report showed the plots' 'log scale' buttons and the hover instructions; a collapsed endpoint
+    group would print closed. The print style sheet hides the controls, keeps the legend, opens the groups."""
+    page_file = tmp_path / "report.html"
+    page_file.write_text(_transplant_report(tmp_path), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(page_file.as_uri())
+    visible = ("el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) && "
+               "getComputedStyle(el).display !== 'none'")
+    scale = page.locator(".hp-scale").first
+    group_table = page.locator("details.group table").first
+    assert page.evaluate(f"({visible})(document.querySelector('.hp-scale'))")  # on screen: the button
+    assert not group_table.is_visible()  # on screen: collapsed
+    page.emulate_media(media="print")
+    assert not scale.is_visible()
+    assert not page.locator("p.screen-only").first.is_visible()  # "Hover a plot ..."
+    assert page.locator(".hp-key").first.is_visible()  # the legend stays
+    assert group_table.is_visible()
+    assert len(page.pdf()) > 10_000
+    page.close()

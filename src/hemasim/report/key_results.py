@@ -669,8 +669,8 @@ def row_head(label: str, definition: str | None = None) -> str:
 
 def _key_hint(link: str, rest: str) -> str:
     """The line under the key results: how a definition is read, and where all the endpoints are."""
-    return (f'<p class="muted">Tap or click a result\'s name (or hover its value) for its definition; '
-            f'<a href="#{ENDPOINTS_ANCHOR}">{link}</a> {rest}.</p>')
+    return (f'<p class="muted"><span class="screen-only">Tap or click a result\'s name (or hover its value) for its '
+            f'definition; </span><a href="#{ENDPOINTS_ANCHOR}">{link}</a> {rest}.</p>')
 
 
 def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
