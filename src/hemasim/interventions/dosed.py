@@ -123,11 +123,11 @@ def _drug_section(result: Result) -> str | None:
     from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
     from hemasim.report.plots import drug_figure
 
-    fig = drug_figure(result)
+    dosing = run_dosing(result)  # read once for the section (its files were read again by each line: 4 times)
+    fig = drug_figure(result, dosing)
     if fig is None:
         return None
     esc = html.escape
-    dosing = run_dosing(result)  # read once for the section (its files were read again by each line: 4 times)
     listed = _listed_days(dosing)
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
