@@ -303,12 +303,14 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
             "peak): " + "; ".join(parts) + ".")
 
 
-def drawn_course(result: Result, drug: str, dosing: Dosing | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+def drawn_course(result: Result, drug: str, dosing: Dosing | None = None,
+                 days: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The days and ``drug`` concentrations (ng/mL) the report draws for a single run: its output times and, around
     each dose, the fine points of :func:`hemasim.pharmacology.peak.course_days`, from the PK the Cmax endpoint
     re-integrates. The 0.25-day output grid stepped over a 1-h infusion's peak: the plot showed docetaxel at ~30
     ng/mL beside a stated Cmax of 2,837 (report36). None for a cohort, a run without a scenario, or a drug whose
-    Cmax is not computed (G-CSF: its sampled series is drawn). The simulation and its endpoints are not touched."""
+    Cmax is not computed (G-CSF: its sampled series is drawn). The simulation and its endpoints are not touched.
+    ``days``: other days to evaluate it at (the explorer's panel, one grid for all arms)."""
     from hemasim.interventions.base import EndpointContext
     from hemasim.pharmacology.peak import course_days
 
@@ -320,7 +322,7 @@ def drawn_course(result: Result, drug: str, dosing: Dosing | None = None) -> tup
         return None
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years, result.record.administrations, 1,
                           covariates=scenario.patient.covariates())
-    days = course_days(result.record.administrations, drug, result.times)
+    days = course_days(result.record.administrations, drug, result.times) if days is None else days
     conc = family.course(drug, days, ctx)
     return None if conc is None else (days, conc)
 
