@@ -104,3 +104,49 @@ def test_the_printed_report_hides_the_controls_and_shows_the_collapsed_endpoints
     assert group_table.is_visible()
     assert len(page.pdf()) > 10_000
     page.close()
+
+
+def test_a_vaccine_reports_key_results_lead_with_the_response_and_fold_the_unmoved_counts():
+    """An influenza vaccine's key results led with six rows of 'it never fell more than 1% below its start' and
+    '0 days' above its two response rows: the counts that did not move are one line, after the response, with their
+    lowest values kept. A count that fell keeps its rows."""
+    from hemasim.endpoints import DID_NOT_FALL_NOTE, EndpointValue  # noqa: PLC0415
+    from hemasim.report.key_results import QUIET_LABEL, _key_rows, _quiet_counts, key_results_html  # noqa: PLC0415
+
+    def ev(name, value, unit, note=None):
+        return EndpointValue(name=name, value=value, unit=unit, definition="d", note=note)
+
+    class Model:
+        observable_names = ["anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL"]
+
+    class Run:  # what the key results read of a run here: the haemoglobin nadir's day, by its endpoint's rule
+        model = Model()
+        times = np.linspace(0.0, 120.0, 121)
+
+        def observable(self, name):
+            return np.full(121, 13.8) if name == "hemoglobin_g_per_dL" else np.ones(121)
+
+    quiet = [ev("anc_nadir", 4.75, "1e9/L"), ev("anc_nadir_day", None, "day", DID_NOT_FALL_NOTE),
+             ev("days_anc_below_1", 0.0, "day"), ev("days_anc_below_0p5", 0.0, "day"),
+             ev("platelets_nadir", 275.0, "1e9/L"), ev("platelets_nadir_day", None, "day", DID_NOT_FALL_NOTE),
+             ev("days_platelets_below_25", 0.0, "day"), ev("hemoglobin_nadir", 13.8, "g/dL"),
+             ev("influenza_relative_response", 1.018, "1")]
+    page = key_results_html({"": quiet}, {"": Run()})
+    assert page.count("<tr>") == 2 and page.index("influenza") < page.index(QUIET_LABEL)
+    assert "ANC 4.75 ×10⁹/L, platelets 275 ×10⁹/L, Hb 13.8 g/dL" in page
+    fell = [e if e.name != "days_anc_below_1" else ev("days_anc_below_1", 2.0, "day") for e in quiet]
+    rows = _key_rows([e.name for e in quiet])
+    assert _quiet_counts(rows, {"": {e.name: e for e in fell}}, {"": Run()}) is None
+    alone = _key_rows([e.name for e in quiet[:-1]])  # nothing else to lead with (a healthy adult's run)
+    assert _quiet_counts(alone, {"": {e.name: e for e in quiet}}, {"": Run()}) is None
+
+
+def test_a_shipped_regimens_days_are_placed_in_the_run():
+    """'start day: 0 (... cyclophosphamide on days -6 and -5 ...)': the regimen counts from the graft, the scenario
+    from the run's start; the line now joins them."""
+    from hemasim.report.html import interventions_html  # noqa: PLC0415
+
+    line = interventions_html({"interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 2}]})
+    assert "its days counted from the graft (day 0), which it plans 6 days after its start: day 8 of this run" in line
+    agent = interventions_html({"interventions": [{"kind": "immunosuppression", "agent": "tacrolimus_methotrexate"}]})
+    assert "tacrolimus + methotrexate [tacrolimus_methotrexate]" in agent

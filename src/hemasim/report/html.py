@@ -233,6 +233,9 @@ _VALUE_WORDS: dict[str, dict[str, str]] = {
                  "rag_scid": "RAG-SCID (T- B- NK+)"},
     "source": {"bone_marrow": "bone marrow", "peripheral_blood": "mobilised peripheral blood",
                "cord_blood": "cord blood", "double_cord_blood": "double cord blood"},
+    # "agent: ciclosporin_mycophenolate" read as code (report36)
+    "agent": {"ciclosporin_mycophenolate": "ciclosporin + mycophenolate",
+              "tacrolimus_methotrexate": "tacrolimus + methotrexate"},
 }
 #: a shipped drug set's name: the drug, then the first author and year of the parameters' source
 _DRUG_SET_NAME = re.compile(r"(?P<drug>[a-z_]+?)_(?P<author>[a-z]+)(?P<year>\d{4})(?:_v\d+)?")
@@ -392,8 +395,19 @@ def _intervention_text(iv: dict[str, Any]) -> str:
 
         if regimen in available_regimens():
             shipped = load_regimen(regimen)
-            text += f" ({shipped.title}: {shipped.description})"
+            text += f" ({shipped.title}: {shipped.description}{_regimen_days_text(iv, shipped.graft_day)})"
     return text
+
+
+def _regimen_days_text(iv: dict[str, Any], graft_day: float) -> str:
+    """Where a shipped regimen's days lie in the run: its description counts them from the graft (day 0; "days -6 and
+    -5"), the scenario from the run's start ("start day: 0"), and a transplant physician met both in one line with
+    nothing to join them (report36)."""
+    start = iv.get("start_day")
+    if not isinstance(start, int | float) or isinstance(start, bool):
+        return ""
+    return (f"; its days counted from the graft (day 0), which it plans {number_text(float(graft_day))} days after its "
+            f"start: day {number_text(float(start) + float(graft_day))} of this run")
 
 
 def interventions_html(scen: dict[str, Any]) -> str:
