@@ -97,11 +97,14 @@ def test_the_printed_report_hides_the_controls_and_shows_the_collapsed_endpoints
     group_table = page.locator("details.group table").first
     assert page.evaluate(f"({visible})(document.querySelector('.hp-scale'))")  # on screen: the button
     assert not group_table.is_visible()  # on screen: collapsed
+    assert not page.locator("details.group table").last.is_visible()
+    assert page.locator("details.group summary", has_text="parameters with their values and sources (").count() == 1
     page.emulate_media(media="print")
     assert not scale.is_visible()
     assert not page.locator("p.screen-only").first.is_visible()  # "Hover a plot ..."
     assert page.locator(".hp-key").first.is_visible()  # the legend stays
     assert group_table.is_visible()
+    assert page.locator("details.group table").last.is_visible()  # the parameters, collapsed on screen
     assert len(page.pdf()) > 10_000
     page.close()
 

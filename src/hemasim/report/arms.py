@@ -19,6 +19,7 @@ from hemasim.report.html import (
     name_html,
     page_head,
     parameter_rows,
+    parameters_html,
     patient_text,
     scenario_title,
     solver_text,
@@ -176,7 +177,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 {_endpoint_table(names, endpoints)}
 <h2>Parameters used</h2>
 <p class="muted">Over all arms; an arm's changed values are listed with the arm above.</p>
-<table>{PARAMETER_HEADER}{parameter_rows([all_params[k] for k in sorted(all_params)])}</table>
+{parameters_html([all_params[k] for k in sorted(all_params)])}
 <h2>References</h2><ol>{''.join(f'<li>{esc(r)}</li>' for r in refs)}</ol>
 </body></html>
 """
