@@ -153,3 +153,15 @@ def test_a_shipped_regimens_days_are_placed_in_the_run():
     assert "its days counted from the graft (day 0), which it plans 6 days after its start: day 8 of this run" in line
     agent = interventions_html({"interventions": [{"kind": "immunosuppression", "agent": "tacrolimus_methotrexate"}]})
     assert "tacrolimus + methotrexate [tacrolimus_methotrexate]" in agent
+
+
+@pytest.mark.slow
+def test_a_nadir_of_a_multi_cycle_run_names_its_cycle():
+    """'ANC nadir 0.429 ×10⁹/L on day 72.5' of four docetaxel cycles: the cycle and its day are said, as the per-cycle
+    row counts them."""
+    from hemasim.endpoints import evaluate_endpoints  # noqa: PLC0415
+    from hemasim.report.key_results import key_results_html  # noqa: PLC0415
+
+    result = example_run("docetaxel_q3w.yaml")
+    page = key_results_html({"": evaluate_endpoints(result)}, {"": result})
+    assert "0.429 ×10⁹/L on day 72.5 (cycle 4, day 9.5 of it)" in page
