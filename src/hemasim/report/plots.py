@@ -472,7 +472,8 @@ def vaccine_figure(result: Result | Arms) -> Figure | None:
         ax.set_title(f"{a}: specific IgG (blue), plasmablasts (orange) and memory B cells (green), arbitrary units; "
                      "lines: doses" + (", dashed: graft" if grafts else ""), fontsize=10)
         ax.set_ylabel("IgG (AU)")
-        ax2.set_ylabel("plasmablasts, memory B (AU)")
+        # on two lines: on one it was longer than the 2.6-inch panel and cut at the figure's top (report36)
+        ax2.set_ylabel("plasmablasts,\nmemory B (AU)")
         ax.grid(alpha=0.3)
         _joint_legend(ax, ax2)
     return fig
@@ -490,7 +491,8 @@ def _joint_legend(ax: Axes, ax2: Axes, extra: Axes | None = None) -> None:
             handles += h
             labels += lab
     if handles:
-        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+        # below the x-axis label: at -0.2 its first row lay over "time (days)" (report36)
+        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3),
                    ncol=min(len(handles), 4), frameon=False)
 
 
