@@ -165,3 +165,22 @@ def test_a_nadir_of_a_multi_cycle_run_names_its_cycle():
     result = example_run("docetaxel_q3w.yaml")
     page = key_results_html({"": evaluate_endpoints(result)}, {"": result})
     assert "0.429 ×10⁹/L on day 72.5 (cycle 4, day 9.5 of it)" in page
+
+
+@pytest.mark.slow
+def test_the_vaccine_panels_legend_and_right_label_are_clear_of_the_axis_label_and_inside_the_figure():
+    """The joint legend's first row lay over 'time (days)' and the right axis label ran past the panel's height, cut at
+    the figure's top."""
+    from hemasim.report.plots import vaccine_figure  # noqa: PLC0415
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+
+    fig = vaccine_figure(example_run("tetanus_revaccination_after_hsct.yaml"))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # the constrained layout placed, as the saved PNG is
+    ax, ax2 = fig.axes[0], fig.axes[1]
+    legend = ax2.get_legend().get_window_extent(renderer)
+    xlabel = ax.xaxis.label.get_window_extent(renderer)
+    assert legend.y1 <= xlabel.y0 + 0.5
+    right = ax2.yaxis.label.get_window_extent(renderer)
+    assert fig.bbox.y0 <= right.y0 and right.y1 <= fig.bbox.y1

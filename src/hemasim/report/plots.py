@@ -492,7 +492,7 @@ def _joint_legend(ax: Axes, ax2: Axes, extra: Axes | None = None) -> None:
             labels += lab
     if handles:
         # below the x-axis label: at -0.2 its first row lay over "time (days)" (report36)
-        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3),
+        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.27),
                    ncol=min(len(handles), 4), frameon=False)
 
 
