@@ -171,9 +171,9 @@ def test_a_nadir_of_a_multi_cycle_run_names_its_cycle():
 def test_the_vaccine_panels_legend_and_right_label_are_clear_of_the_axis_label_and_inside_the_figure():
     """The joint legend's first row lay over 'time (days)' and the right axis label ran past the panel's height, cut at
     the figure's top."""
-    from hemasim.report.plots import vaccine_figure  # noqa: PLC0415
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+
+    from hemasim.report.plots import vaccine_figure  # noqa: PLC0415
 
     fig = vaccine_figure(example_run("tetanus_revaccination_after_hsct.yaml"))
     renderer = FigureCanvasAgg(fig).get_renderer()
