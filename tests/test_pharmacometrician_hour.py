@@ -377,13 +377,14 @@ def test_a_cycle_whose_count_did_not_fall_has_no_nadir_in_the_key_results():
     assert "day 0)</th><td>1: did not fall · 2: did not fall</td>" in html
 
 
-def test_the_drug_section_says_its_concentrations_are_sampled_at_the_output_times():
-    # a 1-h docetaxel infusion of 100 mg/m2 peaks at 2.8 ug/mL in the model; drawn every 0.25 day its curve starts near 39 ng/mL,
-    # which read as the model's peak
+def test_the_drug_section_says_how_its_concentrations_are_drawn():
+    # a 1-h docetaxel infusion of 100 mg/m2 peaks at 2.8 ug/mL in the model; drawn every 0.25 day its curve started near
+    # 39 ng/mL, which read as the model's peak. It is drawn densely round each dose now (report36), and says so
     from hemasim.interventions.dosed import _drug_section
 
     html = _drug_section(_chain_run())
-    assert html is not None and "drawn at the run's output times (every 0.25 day, output.every_days)" in html
+    assert html is not None and "docetaxel: the PK evaluated at fine steps over each dose" in html
+    assert "so a curve&#x27;s peak is its Cmax" in html
 
 
 def test_an_own_drug_set_named_without_its_extension_points_to_the_file(tmp_path):

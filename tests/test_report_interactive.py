@@ -52,13 +52,23 @@ def test_lineage_panels_carry_the_values_ranges_and_ctcae_lines(docetaxel):
 def test_drug_concentrations_leave_gaps_below_the_floor_and_mark_the_doses(docetaxel):
     (spec,) = drug_specs(docetaxel)
     y = spec["series"][0]["y"]
+    # drawn from the PK at the output times and at fine steps round each dose (report36): its peak is the 1-h
+    # infusion's, which the outputs step over
+    drawn = np.array([np.nan if v is None else v for v in y], float)
+    peak = float(np.nanmax(drawn))
+    assert peak > 20 * docetaxel.observable("docetaxel_concentration_ng_per_mL").max()
+    floor = 1e-4 * peak
+    assert spec["log"] and spec["ymin"] == pytest.approx(floor, rel=1e-4)  # the drawn values carry 5 digits
+    at_outputs = np.searchsorted(np.array(spec["x"], float), docetaxel.times)
     conc = docetaxel.observable("docetaxel_concentration_ng_per_mL")
-    floor = 1e-4 * conc.max()
-    assert spec["log"] and spec["ymin"] == pytest.approx(floor)
-    assert all((v is None) == (c <= floor) for v, c in zip(y, conc, strict=True))
+    shown = conc > 1.01 * floor
+    np.testing.assert_allclose(drawn[at_outputs][shown], conc[shown], rtol=1e-4)
+    assert all(np.isnan(drawn[at_outputs][conc < 0.99 * floor]))
     assert any(v is None for v in y)  # a gap between the doses, not a line down to the floor
     assert [v["x"] for v in spec["vlines"]] == [0.0, 21.0]
-    assert spec["x"] == lineage_specs(docetaxel)[0]["x"]  # the same time axis as the lineages
+    # the same time axis as the lineages (their days among its points; the panel spans the same days)
+    lineage_x = lineage_specs(docetaxel)[0]["x"]
+    assert set(lineage_x) <= set(spec["x"]) and (spec["x"][0], spec["x"][-1]) == (lineage_x[0], lineage_x[-1])
 
 
 def test_donor_chimerism_is_a_panel_after_a_graft():
@@ -170,7 +180,10 @@ def test_the_report_is_laid_out_at_a_phones_width_with_readable_plots(browser, r
     tables = page.locator("table")
     assert tables.count() >= 3 and all(
         tables.nth(i).evaluate("t => getComputedStyle(t).overflowX") == "auto" for i in range(tables.count()))
-    # a definition or a source is read in a column of 14 em, not a word a line (the table scrolls to it)
+    # a definition or a source is read in a column of 14 em, not a word a line (the table scrolls to it); the
+    # parameters' and the long endpoint groups' tables opened, as a reader opens them (collapsed since report36)
+    page.evaluate("document.querySelectorAll('details.group').forEach(d => { d.open = true; })")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert min(b["width"] for b in (page.locator("td.prose").nth(i).bounding_box() for i in (0, -1))) >= 180
     assert log.errors == []
     page.close()

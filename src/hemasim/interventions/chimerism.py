@@ -126,26 +126,64 @@ def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float | Non
 
 def lineage_chimerism_section(result: Result) -> str | None:
     """A table of donor T-cell and myeloid chimerism on the usual days after the graft."""
+    return lineage_chimerism_arms_section([("", result)])
+
+
+def lineage_chimerism_arms_section(arms: Sequence[tuple[str, Result]]) -> str | None:
+    """The lineage chimerism table of one run, or of a scenario's arms in one table: a T-cell and a myeloid column
+    per arm, or one pair where every arm has the same shares (said so). Drawn arm by arm, two arms of a transplant
+    gave two identical tables one under the other (report36). None where no arm has a graft with donor-tracked
+    counts."""
     import html  # its entity tables only when reporting (docs/performance.md, goal 1)
 
-    by_day = chimerism_by_day(result)
-    if by_day is None or not by_day[1]:
-        return None
-    graft, shares = by_day
     from hemasim.report.key_results import percent_number  # the report's one percentage rule
 
-    rows = [f"<tr><td>{d}</td><td>{percent_number(t)}</td><td>{percent_number(m)}</td></tr>"
-            if t is not None and m is not None else f"<tr><td>{d}</td><td>{NO_OUTPUT_CELL}</td><td>{NO_OUTPUT_CELL}</td></tr>" for d, t, m in shares]
-    gap = ("" if all(t is not None for _, t, _ in shares) else
+    found = [(name, by_day) for name, r in arms if (by_day := chimerism_by_day(r)) is not None and by_day[1]]
+    if not found:
+        return None
+    def cell(v: float | None) -> str:
+        return NO_OUTPUT_CELL if v is None else percent_number(v)
+
+    # the same as printed (to the table's 0.1%): two arms that part only after a vaccine differ in the 6th digit
+    shown = [(g, [(d, cell(t), cell(m)) for d, t, m in rows]) for _, (g, rows) in found]
+    same = len(found) > 1 and all(b == shown[0] for b in shown[1:])
+    columns = found[:1] if same or len(found) == 1 else found
+    days = list(dict.fromkeys(d for _, (_, rows) in columns for d, _, _ in rows))
+    cells = {name: {d: (t, m) for d, t, m in rows} for name, (_, rows) in columns}
+
+    grafts = list(dict.fromkeys(f"{g:g}" for _, (g, _) in found))
+    if len(grafts) == 1:
+        graft = f"on day {html.escape(grafts[0])}"
+    else:
+        graft = "on day " + ", ".join(f"{html.escape(f'{g:g}')} (arm {html.escape(n)})" for n, (g, _) in found)
+    if len(columns) == 1:
+        head = "<tr><th>day after graft</th><th>T cells (% donor)</th><th>myeloid (% donor)</th></tr>"
+    else:
+        arm_heads = "".join(f"<th>{html.escape(n)}</th>" for n, _ in columns)
+        head = (f'<tr><th rowspan="2">day after graft</th><th colspan="{len(columns)}">T cells (% donor)</th>'
+                f'<th colspan="{len(columns)}">myeloid (% donor)</th></tr><tr>{arm_heads}{arm_heads}</tr>')
+    rows = []
+    for d in days:
+        ts = "".join(f"<td>{cell(cells[n].get(d, (None, None))[0])}</td>" for n, _ in columns)
+        ms = "".join(f"<td>{cell(cells[n].get(d, (None, None))[1])}</td>" for n, _ in columns)
+        rows.append(f"<tr><td>{d}</td>{ts}{ms}</tr>")
+    gap = ("" if all(t is not None for _, (_, r) in found for _, t, _ in r) else
            " &ndash;: no output lies between the graft and that day (the output grid is coarser), so the run has no "
            "value there, as its endpoints have none; a finer <code>output: {every_days: ...}</code> gives one.")
+    names = [n for n, _ in found]
+    whose = ""
+    if same:
+        whose = f" The same in every arm ({html.escape(', '.join(names))}): shown once."
+    elif len(found) > 1:
+        whose = " One column per arm."
+    elif names[0] and len(arms) > 1:
+        whose = f" Arm {html.escape(names[0])} (the other arms have no graft)."
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
-            f"monocytes) after the graft on day {html.escape(f'{graft:g}')}; full donor chimerism is &ge; "
+            f"monocytes) after the graft {graft}; full donor chimerism is &ge; "
             f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "
             "and no rejection: donor T cells act only on the host's blood-forming and lymphoid cells, held back by "
-            f"any immunosuppression in the scenario.{gap}</p>"
-            "<table><tr><th>day after graft</th><th>T cells (% donor)</th><th>myeloid (% donor)</th></tr>"
-            f"{''.join(rows)}</table>")
+            f"any immunosuppression in the scenario.{whose}{gap}</p>"
+            f"<table>{head}{''.join(rows)}</table>")
 
 
 LINEAGE_SECTION = ReportSection("lineage_chimerism", lineage_chimerism_section)

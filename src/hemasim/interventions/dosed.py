@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -123,11 +123,11 @@ def _drug_section(result: Result) -> str | None:
     from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
     from hemasim.report.plots import drug_figure
 
-    fig = drug_figure(result)
+    dosing = run_dosing(result)  # read once for the section (its files were read again by each line: 4 times)
+    fig = drug_figure(result, dosing)
     if fig is None:
         return None
     esc = html.escape
-    dosing = run_dosing(result)  # read once for the section (its files were read again by each line: 4 times)
     listed = _listed_days(dosing)
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
@@ -137,15 +137,34 @@ def _drug_section(result: Result) -> str | None:
     basis = dose_basis_text(result, dosing)
     peaks = peak_text(result, dosing)
     notes = "".join(f"<p><strong>{esc(t)}</strong></p>" for t in drug_notes(result, dosing))
-    step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
-    sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
-               "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
-               "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
+    sampled = _drawn_note(result, dosing)
     return (figure_html("Drugs", "drug concentrations", fig) + notes
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (or dose n of N of a days list)</th><th>route</th>"
             "<th>action</th>"
             f"<th>full dose</th><th>given</th></tr>{rows}</table>")
+
+
+def _drawn_note(result: Result, dosing: Dosing) -> str:
+    """How the drug curves are drawn: densely around each dose where the PK is re-integrated (:func:`drawn_course`;
+    the curve's peak is the Cmax stated below), at the output times for a drug whose PK runs through the cells."""
+    import html
+
+    drugs = list(dict.fromkeys(o.removesuffix("_concentration_ng_per_mL") for o in result.model.observable_names
+                               if o.endswith("_concentration_ng_per_mL")))
+    family = _endpoints_of(dosing)  # drawn_course's test, without integrating the PK again
+    dense = [d for d in drugs if family is not None and d in family.sets and family._computes_cmax(d)
+             and result.model.n_patients is None]
+    step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
+    parts = []
+    if dense:
+        parts.append(f"{', '.join(dense)}: the PK evaluated at fine steps over each dose and the days after it (the end "
+                     "of an infusion included), as the Cmax below is computed, so a curve's peak is its Cmax")
+    sampled = [d for d in drugs if d not in dense]
+    if sampled and step > 0:
+        parts.append(f"{', '.join(sampled)}: at the run's output times (every {step:g} day, output.every_days; its "
+                     "PK is not integrated apart from the cells), so a peak shorter than that falls between them")
+    return f'<p class="muted">Drawn: {html.escape("; ".join(parts))}.</p>' if parts else ""
 
 
 Dosing = list[tuple["DosedSpec", "DrugSet"]]
@@ -280,8 +299,32 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
                      f"{value_text(DRUG_UNITS['cumulative_auc'], auc)} ng·h/mL)")
     if not parts:
         return ""
-    return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "
-            "samples): " + "; ".join(parts) + ".")
+    return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (the drawn curve's "
+            "peak): " + "; ".join(parts) + ".")
+
+
+def drawn_course(result: Result, drug: str, dosing: Dosing | None = None,
+                 days: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The days and ``drug`` concentrations (ng/mL) the report draws for a single run: its output times and, around
+    each dose, the fine points of :func:`hemasim.pharmacology.peak.course_days`, from the PK the Cmax endpoint
+    re-integrates. The 0.25-day output grid stepped over a 1-h infusion's peak: the plot showed docetaxel at ~30
+    ng/mL beside a stated Cmax of 2,837 (report36). None for a cohort, a run without a scenario, or a drug whose
+    Cmax is not computed (G-CSF: its sampled series is drawn). The simulation and its endpoints are not touched.
+    ``days``: other days to evaluate it at (the explorer's panel, one grid for all arms)."""
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.pharmacology.peak import course_days
+
+    scenario = result.record.scenario
+    if scenario is None or result.model.n_patients is not None:
+        return None
+    family = _endpoints_of(run_dosing(result) if dosing is None else dosing)
+    if family is None or drug not in family.sets:
+        return None
+    ctx = EndpointContext(result.model.parameters, scenario.patient.age_years, result.record.administrations, 1,
+                          covariates=scenario.patient.covariates())
+    days = course_days(result.record.administrations, drug, result.times) if days is None else days
+    conc = family.course(drug, days, ctx)
+    return None if conc is None else (days, conc)
 
 
 def _after_dose(result: Result, drug: str, day: float) -> str:
@@ -541,15 +584,29 @@ class DrugEndpoints(EndpointFamily):
                     NotComputedColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration "
                                       "(not computed, as its Cmax)", day)]
         if ds is not None and ctx.covariates is not None:
-            # the run's own PK values (a fitted parameter_set may change a set's value), then a cohort's per patient
-            recorded = {path: ctx.parameters.value(f"{ds.name}__{path.replace('.', '_')}")
-                        for path, _ in ds.values_with_paths()
-                        if path.startswith("pk.") and f"{ds.name}__{path.replace('.', '_')}" in ctx.parameters}
-            cmax, day = plasma_peaks(ds, ctx.covariates, ctx.administrations, n, end_day,
-                                     {**recorded, **ctx.drug_values.get(ds.name, {})})
+            cmax, day = plasma_peaks(ds, ctx.covariates, ctx.administrations, n, end_day, self._pk_values(ds, ctx))
         return [EndpointColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration over the run (PK "
                                "re-integrated from the doses given, not the sampled series; docs/drugs.md)", cmax),
                 EndpointColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration", day)]
+
+    @staticmethod
+    def _pk_values(ds: DrugSet, ctx: EndpointContext) -> dict[str, Any]:
+        """The run's own PK values of a set (a fitted parameter_set may change one), then a cohort's per patient."""
+        recorded = {path: ctx.parameters.value(f"{ds.name}__{path.replace('.', '_')}")
+                    for path, _ in ds.values_with_paths()
+                    if path.startswith("pk.") and f"{ds.name}__{path.replace('.', '_')}" in ctx.parameters}
+        return {**recorded, **ctx.drug_values.get(ds.name, {})}
+
+    def course(self, drug: str, days: np.ndarray, ctx: EndpointContext) -> np.ndarray | None:
+        """One patient's ``drug`` concentration (ng/mL) at ``days``, from the PK its Cmax is re-integrated with
+        (:func:`hemasim.pharmacology.peak.plasma_course`): what the report draws, its peak the Cmax endpoint's; None
+        where the Cmax is not computed (G-CSF) or the set or the covariates are unknown."""
+        from hemasim.pharmacology.peak import plasma_course
+
+        ds = self.sets.get(drug)
+        if ds is None or ctx.covariates is None or not self._computes_cmax(drug):
+            return None
+        return plasma_course(ds, ctx.covariates, ctx.administrations, days, self._pk_values(ds, ctx))
 
     def units(self) -> dict[str, str]:
         return {f"{drug}_{end}": unit for drug in self.drugs for end, unit in DRUG_UNITS.items()}

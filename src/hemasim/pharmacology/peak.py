@@ -20,7 +20,7 @@ import numpy as np
 from hemasim.biology.body import Covariates, body_surface_area_m2
 from hemasim.pharmacology.drug_sets import HOURS_PER_DAY, DrugSet
 
-__all__ = ["cmax_supported", "plasma_peaks"]
+__all__ = ["cmax_supported", "course_days", "plasma_course", "plasma_peaks"]
 
 _RTOL = 1e-9
 
@@ -51,68 +51,84 @@ def _doses(log: Sequence[Mapping[str, Any]], drug: str, i: int, n: int) -> list[
     return out
 
 
+class _System:
+    """A set's PK for one patient: the central volume, the right-hand side of its amounts (ug; central, peripherals,
+    saturable peripheral, depot) under the current segment's infusion rate (``rate[0]``, ug/day), and the linear
+    system's matrix where the PK is linear (None otherwise). Shared by the peak (:func:`plasma_peaks`) and the
+    report's drawn course (:func:`plasma_course`), so the two cannot drift apart."""
+
+    def __init__(self, ds: DrugSet, bsa: float, values: Mapping[str, float]) -> None:
+        pk = ds.pk
+        assert pk is not None
+
+        def get(path: str) -> float:
+            return values.get(path, ds.get(path))
+
+        v1 = get("pk.central_volume_L")
+        if pk.clearance_L_per_h_per_m2 is not None:
+            cl = get("pk.clearance_L_per_h_per_m2") * bsa * HOURS_PER_DAY
+        elif pk.clearance_L_per_h is not None:
+            cl = get("pk.clearance_L_per_h") * HOURS_PER_DAY
+        else:
+            cl = 0.0
+        periph = [(get(f"pk.peripheral.{k}.volume_L"),
+                   get(f"pk.peripheral.{k}.intercompartmental_clearance_L_per_h") * HOURS_PER_DAY)
+                  for k in range(len(pk.peripheral))]
+        ka = get("pk.absorption.rate_per_h") * HOURS_PER_DAY if pk.absorption is not None else 0.0
+        se = pk.saturable_elimination
+        e_vmax = get("pk.saturable_elimination.vmax_ug_per_h") * HOURS_PER_DAY if se is not None else 0.0
+        e_km = get("pk.saturable_elimination.km_ng_per_mL") if se is not None else 1.0
+        sp = pk.saturable_peripheral
+        p_v = get("pk.saturable_peripheral.volume_L") if sp is not None else 1.0
+        p_vmax = get("pk.saturable_peripheral.vmax_ug_per_h") * HOURS_PER_DAY if sp is not None else 0.0
+        p_km = get("pk.saturable_peripheral.km_ng_per_mL") if sp is not None else 1.0
+        n_per = len(periph)
+        # states: central, peripherals, saturable peripheral, depot (amounts, ug)
+        i_sat, i_depot = 1 + n_per, 2 + n_per
+        rate = [0.0]  # infusion rate (ug/day) of the current segment
+
+        def rhs(_t: float, a: np.ndarray) -> np.ndarray:
+            c = a[0] / v1
+            d = np.zeros_like(a)
+            d[0] = rate[0] + ka * a[i_depot] - cl * c - e_vmax * c / (e_km + c)
+            for k, (vp, q) in enumerate(periph, start=1):
+                flux = q * (c - a[k] / vp)
+                d[0] -= flux
+                d[k] = flux
+            if p_vmax > 0:
+                cp = a[i_sat] / p_v
+                flux = p_vmax * (c / (p_km + c) - cp / (p_km + cp))
+                d[0] -= flux
+                d[i_sat] = flux
+            d[i_depot] = -ka * a[i_depot]
+            return d
+
+        self.v1, self.rhs, self.rate, self.i_depot = v1, rhs, rate, i_depot
+        self.a_mat: np.ndarray | None = None
+        if se is None and sp is None:  # linear: central, peripherals, the depot (last) when the set absorbs
+            m = 1 + n_per + (ka > 0)
+            a_mat = np.zeros((m, m))
+            a_mat[0, 0] = -cl / v1
+            for k, (vp, q) in enumerate(periph, start=1):
+                a_mat[0, 0] -= q / v1
+                a_mat[0, k], a_mat[k, 0], a_mat[k, k] = q / vp, q / v1, -q / vp
+            if ka > 0:
+                a_mat[0, -1], a_mat[-1, -1] = ka, -ka
+            self.a_mat = a_mat
+
+
 def _peak_one(ds: DrugSet, bsa: float, values: Mapping[str, float], doses: list[tuple[float, str, float, float, float]],
               end_day: float, linear_exact: bool = True) -> tuple[float, float]:
     """Cmax (ng/mL) and its day for one patient; (0, nan) without doses."""
     from scipy.integrate import solve_ivp
 
-    pk = ds.pk
-    assert pk is not None
     if not doses:
         return 0.0, float("nan")
+    system = _System(ds, bsa, values)
+    v1, rhs, rate, i_depot = system.v1, system.rhs, system.rate, system.i_depot
 
-    def get(path: str) -> float:
-        return values.get(path, ds.get(path))
-
-    v1 = get("pk.central_volume_L")
-    if pk.clearance_L_per_h_per_m2 is not None:
-        cl = get("pk.clearance_L_per_h_per_m2") * bsa * HOURS_PER_DAY
-    elif pk.clearance_L_per_h is not None:
-        cl = get("pk.clearance_L_per_h") * HOURS_PER_DAY
-    else:
-        cl = 0.0
-    periph = [(get(f"pk.peripheral.{k}.volume_L"),
-               get(f"pk.peripheral.{k}.intercompartmental_clearance_L_per_h") * HOURS_PER_DAY)
-              for k in range(len(pk.peripheral))]
-    ka = get("pk.absorption.rate_per_h") * HOURS_PER_DAY if pk.absorption is not None else 0.0
-    se = pk.saturable_elimination
-    e_vmax = get("pk.saturable_elimination.vmax_ug_per_h") * HOURS_PER_DAY if se is not None else 0.0
-    e_km = get("pk.saturable_elimination.km_ng_per_mL") if se is not None else 1.0
-    sp = pk.saturable_peripheral
-    p_v = get("pk.saturable_peripheral.volume_L") if sp is not None else 1.0
-    p_vmax = get("pk.saturable_peripheral.vmax_ug_per_h") * HOURS_PER_DAY if sp is not None else 0.0
-    p_km = get("pk.saturable_peripheral.km_ng_per_mL") if sp is not None else 1.0
-    n_per = len(periph)
-    # states: central, peripherals, saturable peripheral, depot (amounts, ug)
-    i_sat, i_depot = 1 + n_per, 2 + n_per
-    rate = [0.0]  # infusion rate (ug/day) of the current segment
-
-    def rhs(_t: float, a: np.ndarray) -> np.ndarray:
-        c = a[0] / v1
-        d = np.zeros_like(a)
-        d[0] = rate[0] + ka * a[i_depot] - cl * c - e_vmax * c / (e_km + c)
-        for k, (vp, q) in enumerate(periph, start=1):
-            flux = q * (c - a[k] / vp)
-            d[0] -= flux
-            d[k] = flux
-        if p_vmax > 0:
-            cp = a[i_sat] / p_v
-            flux = p_vmax * (c / (p_km + c) - cp / (p_km + cp))
-            d[0] -= flux
-            d[i_sat] = flux
-        d[i_depot] = -ka * a[i_depot]
-        return d
-
-    if linear_exact and se is None and sp is None:  # linear: exact, segment by segment (the same maxima, ~10x faster)
-        m = 1 + n_per + (ka > 0)  # central, peripherals, the depot (last) when the set absorbs
-        a_mat = np.zeros((m, m))
-        a_mat[0, 0] = -cl / v1
-        for k, (vp, q) in enumerate(periph, start=1):
-            a_mat[0, 0] -= q / v1
-            a_mat[0, k], a_mat[k, 0], a_mat[k, k] = q / vp, q / v1, -q / vp
-        if ka > 0:
-            a_mat[0, -1], a_mat[-1, -1] = ka, -ka
-        return _linear_peak(a_mat, v1, doses, end_day)
+    if linear_exact and system.a_mat is not None:  # linear: exact, segment by segment (the same maxima, ~10x faster)
+        return _linear_peak(system.a_mat, v1, doses, end_day)
 
     def slope(t: float, a: np.ndarray) -> float:
         return float(rhs(t, a)[0])
@@ -249,3 +265,58 @@ def plasma_peaks(ds: DrugSet, cov: Covariates, log: Sequence[Mapping[str, Any]],
             done[key] = _peak_one(ds, float(bsa[i]), own, doses, end_day, linear_exact)
         cmax[i], day[i] = done[key]
     return cmax, day
+
+
+#: the report's drawn course: points per dose over its infusion, and from its end, log-spaced, to this many days after
+#: it (a 1-h docetaxel infusion's peak and its first hours' fall, which the 0.25-day output grid steps over)
+COURSE_POINTS_PER_DOSE = 80
+COURSE_SPAN_DAYS = 3.0
+
+
+def course_days(log: Sequence[Mapping[str, Any]], drug: str, base_days: np.ndarray) -> np.ndarray:
+    """The days to draw ``drug``'s concentration at: ``base_days`` (a run's output times) and, around each dose the
+    log gives, its start, a few points over its infusion, its end (an infusion's peak, exactly) and
+    :data:`COURSE_POINTS_PER_DOSE` log-spaced points over the next :data:`COURSE_SPAN_DAYS` days (an absorbed dose's
+    peak, and the fast fall after an infusion), within the base days' range."""
+    lo, hi = float(base_days[0]), float(base_days[-1])
+    extra = []
+    for day, _route, _amount, duration, _f in _doses(log, drug, 0, 1):
+        end = day + duration
+        extra.append(np.linspace(day, end, 6) if duration > 0 else np.array([day]))
+        extra.append(end + np.geomspace(1e-4, COURSE_SPAN_DAYS, COURSE_POINTS_PER_DOSE))
+    days = np.concatenate([np.asarray(base_days, dtype=np.float64), *extra])
+    return np.unique(days[(days >= lo) & (days <= hi)])
+
+
+def plasma_course(ds: DrugSet, cov: Covariates, log: Sequence[Mapping[str, Any]], days: np.ndarray,
+                  values: Mapping[str, Any] | None = None) -> np.ndarray:
+    """One patient's plasma concentration of the set's drug (ng/mL) at ``days``, from the doses the administration
+    ``log`` gives: the PK :func:`plasma_peaks` integrates (the same system, the same patient values), evaluated
+    where the report draws it (:func:`course_days`), so the drawn peak is the Cmax endpoint's. A dose instant gives the
+    value just after the dose (a bolus's peak). NaN everywhere for a set whose PK depends on the cells."""
+    from scipy.integrate import solve_ivp
+
+    days = np.asarray(days, dtype=np.float64)
+    out = np.zeros(len(days))
+    if not cmax_supported(ds):
+        return np.full(len(days), np.nan)
+    bsa = float(body_surface_area_m2(cov)) if cov.height_cm is not None else float("nan")
+    doses = _doses(log, ds.drug, 0, 1)
+    if not doses or len(days) == 0:
+        return out
+    system = _System(ds, bsa, {k: float(np.ravel(np.asarray(v, dtype=np.float64))[0]) for k, v in (values or {}).items()})
+    scale = max(amount for _, _, amount, _, _ in doses)
+
+    def advance(t0: float, t1: float, a: np.ndarray, infusion: float) -> tuple[np.ndarray, list[tuple[float, float]]]:
+        system.rate[0] = infusion
+        inside = np.flatnonzero((days >= t0) & (days <= t1))
+        sol = solve_ivp(system.rhs, (t0, t1), a, method="LSODA", rtol=_RTOL, atol=1e-12 * scale,
+                        t_eval=days[inside] if len(inside) else None)
+        if not sol.success:
+            raise RuntimeError(f"{ds.drug} concentration course: the PK integration failed ({sol.message})")
+        if len(inside):
+            out[inside] = np.maximum(sol.y[0], 0.0) / system.v1  # a later segment's start overwrites an edge's day
+        return sol.y[:, -1], []
+
+    _walk(doses, float(days[-1]), system.i_depot + 1, system.i_depot, advance)
+    return out

@@ -12,12 +12,14 @@ from hemasim.report.html import (
     PARAMETER_HEADER,
     endpoint_text,
     figure_html,
+    grouped_endpoint_tables,
     interventions_html,
     lineage_html,
     lineage_note,
     name_html,
     page_head,
     parameter_rows,
+    parameters_html,
     patient_text,
     scenario_title,
     solver_text,
@@ -61,18 +63,43 @@ COMPARED_SECTIONS = frozenset({"drugs", "vaccine", "infection", "viral_infection
 
 
 def _other_sections(pairs: list[tuple[str, Any]]) -> list[str]:
-    """Sections of other registered kinds, which draw one run each: rendered arm by arm."""
+    """Sections of other registered kinds, which draw one run each: rendered arm by arm, an arm's section that is
+    the same as an earlier arm's given once, naming the arms it stands for; the lineage chimerism of every arm in
+    one table (a column per arm). Two arms of a transplant that differ only after the graft's first year printed
+    the same chimerism table twice (report36)."""
     from hemasim.assembly import report_sections
+    from hemasim.interventions.transplant import has_lineage_chimerism
 
-    out = []
+    out: list[str] = []
+    drawn: dict[str, list[str]] = {}  # a section's HTML -> the arms it stands for
+    chimerism_done = False
     for name, result in pairs:
         scenario = result.record.scenario
         for section in report_sections(scenario) if scenario is not None else []:
-            if section.key not in COMPARED_SECTIONS:
-                html_part = section.render(result)
-                if html_part:
-                    out.append(_for_arm(html_part, name))
-    return out
+            if section.key in COMPARED_SECTIONS:
+                continue
+            if section.key == LINEAGE_CHIMERISM:
+                if not chimerism_done:
+                    from hemasim.interventions.chimerism import lineage_chimerism_arms_section
+
+                    part = lineage_chimerism_arms_section([(n, r) for n, r in pairs if has_lineage_chimerism(r)])
+                    if part:
+                        out.append(part)
+                    chimerism_done = True
+                continue
+            html_part = section.render(result)
+            if not html_part:
+                continue
+            if html_part in drawn:
+                drawn[html_part].append(name)
+                continue
+            drawn[html_part] = [name]
+            out.append(html_part)
+    return [_for_arm(part, ", ".join(drawn[part])) if part in drawn else part for part in out]
+
+
+#: the report section of lineage chimerism (transplant, immunosuppression, DLI): one table over the arms
+LINEAGE_CHIMERISM = "lineage_chimerism"
 
 
 #: a section's own heading, first in its HTML
@@ -84,9 +111,10 @@ def _for_arm(html_part: str, arm: str) -> str:
     without a heading of its own gets one above it. (A smaller "arm no_dli" above the section's larger heading
     read as if the section belonged to the next arm; harden5.)"""
     heading = _SECTION_HEADING.match(html_part)
+    word = "arms" if ", " in arm else "arm"  # a section the same in several arms names them all
     if heading is None:
-        return f"<h3>arm {html.escape(arm)}</h3>{html_part}"
-    return f"<h2>{heading.group(1)} (arm {html.escape(arm)})</h2>{html_part[heading.end():]}"
+        return f"<h3>{word} {html.escape(arm)}</h3>{html_part}"
+    return f"<h2>{heading.group(1)} ({word} {html.escape(arm)})</h2>{html_part[heading.end():]}"
 
 
 def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]]) -> str:
@@ -95,15 +123,15 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
     order = list(dict.fromkeys(e.name for eps in endpoints.values() for e in eps))
     firsts = {name: next(by_arm[a][name] for a in names if name in by_arm[a]) for name in order}
     units = unit_words({name: e.unit for name, e in firsts.items()})
-    rows = []
-    for name in order:
-        first = firsts[name]
+
+    def row(name: str) -> str:
         cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
                         for a in names)
-        rows.append(f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(units[name])}</td>"
-                    f"<td class=\"prose\">{esc(definition_text(first.definition))}</td></tr>")
+        return (f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(units[name])}</td>"
+                f"<td class=\"prose\">{esc(definition_text(firsts[name].definition))}</td></tr>")
+
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
-    return f"<table><tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>{''.join(rows)}</table>"
+    return grouped_endpoint_tables(order, f"<tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>", row)
 
 
 def _arm_html(name: str, record: dict[str, Any]) -> str:
@@ -149,7 +177,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 {_endpoint_table(names, endpoints)}
 <h2>Parameters used</h2>
 <p class="muted">Over all arms; an arm's changed values are listed with the arm above.</p>
-<table>{PARAMETER_HEADER}{parameter_rows([all_params[k] for k in sorted(all_params)])}</table>
+{parameters_html([all_params[k] for k in sorted(all_params)])}
 <h2>References</h2><ol>{''.join(f'<li>{esc(r)}</li>' for r in refs)}</ol>
 </body></html>
 """

@@ -28,7 +28,7 @@ from hemasim.report.key_results import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from hemasim.endpoints import EndpointValue
     from hemasim.scenario import Scenario
@@ -53,9 +53,25 @@ td code{overflow-wrap:break-word}td.prose{overflow-wrap:anywhere}h1,h2,h3,p,li{o
 .figure{overflow-x:auto;max-width:100%}.figure img{max-width:100%;display:block}.narrow-only{display:none}
 @media (max-width:700px){body{margin:1em auto}table{display:block;overflow-x:auto;max-width:100%}td.prose{min-width:14em}
 .figure img{max-width:none;width:calc(var(--png-width) * PHONE_FIGURE_SCALE)}.narrow-only{display:block}}
+details.group summary{cursor:pointer}details.group summary h3{display:inline}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}
+.screen-only,.narrow-only,.hp-scale,.hp-tip{display:none!important}
+.hp-key{cursor:default;padding:0 3px}.hp-key.hp-off{display:none}
+details.group::details-content{content-visibility:visible;display:contents}
+.figure{overflow:visible}.figure img{max-width:100%;width:auto}
+.hp-panel,.figure,tr,.warnings,table.key{break-inside:avoid}h2,h3,summary{break-after:avoid}
+a{color:inherit;text-decoration:none}th{background:none}}
 """.replace(
     "PHONE_FIGURE_SCALE", str(PHONE_FIGURE_SCALE))
 
+
+
+#: a browser without ``::details-content`` (Firefox, Safari) prints a closed <details> closed: the collapsed endpoint
+#: groups are opened for printing, and closed again after
+PRINT_SCRIPT = ("<script>addEventListener('beforeprint',function(){document.querySelectorAll('details.group:not([open])')"
+                ".forEach(function(d){d.open=true;d.dataset.printOpened='1'})});addEventListener('afterprint',"
+                "function(){document.querySelectorAll('details[data-print-opened]').forEach(function(d){d.open=false;"
+                "delete d.dataset.printOpened})})</script>")
 
 
 def page_head(title: str, css: str = _CSS) -> str:
@@ -70,7 +86,7 @@ def page_head(title: str, css: str = _CSS) -> str:
     narrows the column): a source's 52-character path (``inst/modeldb/specificDrugs/Wang_2010_romiplostim.R``) held
     the parameter table 837 px wide, every report scrolling sideways in an 800 px window (report35)."""
     return ('<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(title)}</title><style>{css}</style>")
+            f"<title>{html.escape(title)}</title><style>{css}</style>{PRINT_SCRIPT}")
 
 
 def png_width(png: bytes) -> int | None:
@@ -104,6 +120,70 @@ def name_html(name: str) -> str:
     names is as wide as the longest part of one ("proliferation"), not a letter or two, as when the names could break
     anywhere (firsthour4: "cd4_cent / ral_memo / ry_proli / feration" beside the long sources)."""
     return html.escape(name).replace("_", "_<wbr>")
+
+
+#: the endpoint table's groups, in order: (title, pattern of the names, whether the group starts collapsed). A name's
+#: ``_did_not_fall`` / ``_did_not_rise`` flag goes with the endpoint it qualifies. An allogeneic transplant's table had
+#: 79 rows in one list, 28 of them the donor share of each count on four days (report36)
+ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*"),
+     False),
+    ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_clonotype_richness_.*"), False),
+    # by day in the lineage chimerism section above too (a transplant's), so listed collapsed here
+    ("Chimerism: T cells and myeloid cells", re.compile(r"donor_(t|myeloid)_chimerism_day\d+|full_donor_.*"), True),
+    ("Chimerism: the donor share of each count", re.compile(r"donor_chimerism_.*"), True),
+    ("Drugs", re.compile(r".*_(cumulative_auc|cmax_ng_per_mL|cmax_day|delivered_mg|fraction_of_planned_dose|"
+                         r"cycle_delays)"), False),
+    ("Vaccine responses", re.compile(r".*_(igg_day28_au|igg_peak_au|relative_response|responder)"), False),
+    ("Mobilisation and apheresis", re.compile(r"collected_cd34_per_kg|peak_cd34_blood_.*|cd34_blood_before_.*"),
+     False),
+    ("Infection", re.compile(r".*_(clearance_day|cleared|peak_anc|peak_cfu|peak_wbc|peak_cd8_effectors|"
+                             r"peak_viral_load|igg_day28|lowest_lymphocytes|peak_cd34_blood)"), False),
+    ("Autoimmune disease", re.compile(r".*_activity_(final|lowest)"), False),
+)
+#: the group of the endpoints every run has (hemasim.endpoints.DEFAULT_ENDPOINTS), and of any name no group claims
+COUNTS_GROUP = "Blood counts"
+OTHER_GROUP = "Other endpoints"
+
+
+def endpoint_group(name: str) -> tuple[str, bool]:
+    """The endpoint table's group of an endpoint (:data:`ENDPOINT_GROUPS`) and whether it starts collapsed."""
+    base = re.sub(r"_did_not_(fall|rise)$", "", name)
+    if base in {e.name for e in DEFAULT_ENDPOINTS}:
+        return COUNTS_GROUP, False
+    for title, pattern, collapsed in ENDPOINT_GROUPS:
+        if pattern.fullmatch(base):
+            return title, collapsed
+    return OTHER_GROUP, False
+
+
+def grouped_endpoint_tables(names: Sequence[str], header: str, row: Callable[[str], str]) -> str:
+    """The endpoint table split into its groups (blood counts first, then engraftment, immune recovery, chimerism,
+    drugs, ...: :func:`endpoint_group`), each under a heading, in the endpoints' order within a group; a long group
+    of secondary read-outs (the donor share of each count on each day) collapsed, its size said, every row kept (and
+    printed: the print style sheet opens it). One group: one table, no heading. ``header``: the table's header row;
+    ``row(name)``: an endpoint's row."""
+    groups: dict[str, list[str]] = {}
+    collapsed: dict[str, bool] = {}
+    order = [COUNTS_GROUP] + [t for t, _, _ in ENDPOINT_GROUPS] + [OTHER_GROUP]
+    for name in names:
+        title, closed = endpoint_group(name)
+        groups.setdefault(title, []).append(name)
+        collapsed[title] = closed
+    if len(groups) == 1:
+        return f"<table>{header}{''.join(row(n) for n in names)}</table>"
+    out = []
+    for title in order:
+        if title not in groups:
+            continue
+        table = f"<table>{header}{''.join(row(n) for n in groups[title])}</table>"
+        count = f"{len(groups[title])} endpoint{'s' if len(groups[title]) != 1 else ''}"
+        if collapsed[title]:
+            out.append(f'<details class="group"><summary><h3>{html.escape(title)} <span class="muted">({count}'
+                       f'<span class="screen-only">; click to show</span>)</span></h3></summary>{table}</details>')
+        else:
+            out.append(f"<h3>{html.escape(title)} <span class=\"muted\">({count})</span></h3>{table}")
+    return "".join(out)
 
 
 def endpoint_text(e: EndpointValue) -> str:
@@ -154,6 +234,9 @@ _VALUE_WORDS: dict[str, dict[str, str]] = {
                  "rag_scid": "RAG-SCID (T- B- NK+)"},
     "source": {"bone_marrow": "bone marrow", "peripheral_blood": "mobilised peripheral blood",
                "cord_blood": "cord blood", "double_cord_blood": "double cord blood"},
+    # "agent: ciclosporin_mycophenolate" read as code (report36)
+    "agent": {"ciclosporin_mycophenolate": "ciclosporin + mycophenolate",
+              "tacrolimus_methotrexate": "tacrolimus + methotrexate"},
 }
 #: a shipped drug set's name: the drug, then the first author and year of the parameters' source
 _DRUG_SET_NAME = re.compile(r"(?P<drug>[a-z_]+?)_(?P<author>[a-z]+)(?P<year>\d{4})(?:_v\d+)?")
@@ -313,8 +396,19 @@ def _intervention_text(iv: dict[str, Any]) -> str:
 
         if regimen in available_regimens():
             shipped = load_regimen(regimen)
-            text += f" ({shipped.title}: {shipped.description})"
+            text += f" ({shipped.title}: {shipped.description}{_regimen_days_text(iv, shipped.graft_day)})"
     return text
+
+
+def _regimen_days_text(iv: dict[str, Any], graft_day: float) -> str:
+    """Where a shipped regimen's days lie in the run: its description counts them from the graft (day 0; "days -6 and
+    -5"), the scenario from the run's start ("start day: 0"), and a transplant physician met both in one line with
+    nothing to join them (report36)."""
+    start = iv.get("start_day")
+    if not isinstance(start, int | float) or isinstance(start, bool):
+        return ""
+    return (f"; its days counted from the graft (day 0), which it plans {number_text(float(graft_day))} days after its "
+            f"start: day {number_text(float(start) + float(graft_day))} of this run")
 
 
 def interventions_html(scen: dict[str, Any]) -> str:
@@ -359,6 +453,22 @@ def parameter_rows(records: list[dict[str, Any]]) -> str:
                    f"<td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 
 
+def parameters_html(records: list[dict[str, Any]]) -> str:
+    """The parameter table, collapsed under a line that counts the parameters by the kind of their source ("139
+    parameters with their values and sources (52 cited, 48 assumed, ...)"): its hundreds of rows stood open between the endpoints and the
+    references, most of a transplant report's printed pages (report36). Every row is there a click away, and
+    printed (the print style sheet opens it)."""
+    counts: dict[str, int] = {}
+    for p in records:
+        status = parameter_status(p["source"])
+        counts[status] = counts.get(status, 0) + 1
+    kinds = ", ".join(f"{n} {status}" for status, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return (f'<details class="group"><summary>{len(records)} parameters with their values and sources ({kinds})'
+            f'<span class="screen-only">; click to show</span></summary>'
+            f"<table>{PARAMETER_HEADER}{parameter_rows(records)}</table></details>")
+
+
+ENDPOINT_HEADER = "<tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>"
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
 
 #: the built models (hemasim.biology, its host/donor split in biology/origins.py, the Friberg chain) in a clinician's
@@ -503,7 +613,7 @@ def lineage_html(result: Any, static: bool) -> str:
         return image_html("lineage time courses", png_bytes(lineage_figure(result)))
     from hemasim.report.interactive import chimerism_specs, lineage_specs, plots_html
 
-    return (f'<p class="muted">{INTERACTIVE_NOTE}</p>'
+    return (f'<p class="muted screen-only">{INTERACTIVE_NOTE}</p>'
             + plots_html(lineage_specs(result) + chimerism_specs(result)))
 
 
@@ -557,9 +667,14 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
     units = unit_words({e.name: e.unit for e in endpoints})
-    rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
-                      f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(definition_text(e.definition))}</td></tr>"
-                      for e in endpoints)
+    by_name = {e.name: e for e in endpoints}
+
+    def row_ep(name: str) -> str:
+        e = by_name[name]
+        return (f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
+                f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(definition_text(e.definition))}</td></tr>")
+
+    rows_ep = grouped_endpoint_tables([e.name for e in endpoints], ENDPOINT_HEADER, row_ep)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
     volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""
@@ -582,10 +697,10 @@ duration {esc(plain(scen.get('duration_days')))} days.</p>
 {lineage_html(result, static)}
 {sections_html}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
-<table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
+{rows_ep}
 <h2>Parameters used</h2>
 {model_name_note(str(record['model']))}
-<table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>{child_set_point_note(patient, record["parameters"])}
+{parameters_html(record["parameters"])}{child_set_point_note(patient, record["parameters"])}
 <h2>References</h2><ol>{refs}</ol>
 </body></html>
 """
@@ -702,6 +817,8 @@ def reference_band_note(scen: dict[str, Any]) -> str:
 #: resolution)" asked the reader to know how the cohort stores its counts: firsthour27). The counts are tallied in
 #: log-spaced bins (hemasim.cohort.runner.BAND_RANGES, N_BINS: at most 1.8% wide, the IgG's) and read at a bin's
 #: geometric centre, so within 1% of the patients' value
+COHORT_ENDPOINT_HEADER = ("<tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th>"
+                          "<th>unit</th><th>definition</th></tr>")
 BANDS_CAPTION = ("Line: the median count at each time; shading: where the middle 90% of patients lie (from "
                  "the 5th to the 95th percentile); each read to within 1% (the cohort tallies its patients' counts in "
                  "narrow bins instead of keeping every patient's curve)")
@@ -734,11 +851,16 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             esc(cohort_caveat_text(r))
 
     units = unit_words({str(r["endpoint"]): str(r["unit"]) for r in summary["endpoints"]})
-    rows = "".join(
-        f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
-        f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td>"
-        f"<td>{esc(units[str(r['endpoint'])])}</td>"
-        f"<td class=\"prose\">{esc(definition_text(r['definition']))}</td></tr>" for r in summary["endpoints"])
+    by_name = {str(r["endpoint"]): r for r in summary["endpoints"]}
+
+    def row(name: str) -> str:
+        r = by_name[name]
+        return (f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
+                f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td>"
+                f"<td>{esc(units[str(r['endpoint'])])}</td>"
+                f"<td class=\"prose\">{esc(definition_text(r['definition']))}</td></tr>")
+
+    rows = grouped_endpoint_tables(list(by_name), COHORT_ENDPOINT_HEADER, row)
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
     # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units
@@ -761,7 +883,6 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {esc(reference_band_note(scen))}</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
-<table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>
-<th>definition</th></tr>{rows}</table>
+{rows}
 </body></html>
 """

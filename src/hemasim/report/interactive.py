@@ -174,6 +174,25 @@ def chimerism_specs(result: Result | Arms) -> list[dict[str, Any]]:
              "vlines": graft_vlines(result), "xbands": immunosuppression_xbands(result)}]
 
 
+def _drug_courses(drug: str, runs: list[Result]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One day grid for a drug's panel (every arm's output times and the fine points round each arm's doses,
+    :func:`hemasim.pharmacology.peak.course_days`) and each arm's concentration on it: the PK the Cmax is computed
+    with where it is (the drawn peak is the Cmax: the 0.25-day outputs stepped over a 1-h infusion's, report36), the
+    run's sampled series, joined linearly, where not (G-CSF)."""
+    from hemasim.interventions.dosed import drawn_course
+    from hemasim.pharmacology.peak import course_days
+
+    days = np.unique(np.concatenate([course_days(r.record.administrations, drug, r.times) for r in runs]))
+    courses = []
+    for r in runs:
+        inside = days[(days >= r.times[0]) & (days <= r.times[-1])]
+        dense = drawn_course(r, drug, days=inside) if len(inside) == len(days) else None
+        courses.append(dense[1] if dense is not None else
+                       np.interp(days, r.times, r.observable(f"{drug}_concentration_ng_per_mL"),
+                                 left=np.nan, right=np.nan))
+    return days, courses
+
+
 def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:
     """Plasma concentration of each drug (log scale) with its doses marked; below four decades under the peak
     the curve is a gap (not a line down to the floor)."""
@@ -181,17 +200,18 @@ def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:
     suffix = "_concentration_ng_per_mL"
     drugs = list(dict.fromkeys(o.removesuffix(suffix) for _, r in arms for o in r.model.observable_names
                                if o.endswith(suffix)))
-    x, xlabel = time_axis(arms[0][1].times)
-    scale = x[-1] / arms[0][1].times[-1] if arms[0][1].times[-1] else 1.0  # days -> the axis' unit
+    x0, xlabel = time_axis(arms[0][1].times)
+    scale = x0[-1] / arms[0][1].times[-1] if arms[0][1].times[-1] else 1.0  # days -> the axis' unit
     specs = []
     for drug in drugs:
         present = [(k, arm, r) for k, (arm, r) in enumerate(arms) if f"{drug}{suffix}" in r.model.observable_names]
-        peak = max(float(np.max(r.observable(f"{drug}{suffix}"))) for _, _, r in present)
+        days, courses = _drug_courses(drug, [r for _, _, r in present])
+        x = days * scale
+        peak = max(float(np.nanmax(c)) for c in courses)
         floor = 1e-4 * peak if peak > 0 else 1e-6
         series, vlines = [], []
         many = len(arms) > 1
-        for j, (k, arm, r) in enumerate(present):
-            c = r.observable(f"{drug}{suffix}")
+        for j, ((k, arm, r), c) in enumerate(zip(present, courses, strict=True)):
             # arms: each in its colour of the lineage plots, its doses too, in a strip of the plot's height of its
             # own (one colour and shared full-height grey dose lines left a reader unable to tell filgrastim from day
             # 1 from filgrastim from day 3; uxmend34)

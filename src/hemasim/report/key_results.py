@@ -413,7 +413,8 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
     if day is None or day.value is None:
         return text
     graft = _graft_day(result)
-    after = f" (day {day.value - graft:g} after graft)" if graft is not None and day.value >= graft else ""
+    after = f" (day {day.value - graft:g} after graft)" if graft is not None and day.value >= graft else \
+        _in_cycle(day.value, result)
     if result is not None and observable is not None and still_falling(result.observable(observable)):
         end = float(result.times[-1])
         when = "" if day.value == end else f" on day {day.value:g}{after}"
@@ -423,6 +424,19 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
         return (f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the "
                 f"run{endpoint}; {RUN_LONGER}")
     return f"{text} on day {day.value:g}{after}"
+
+
+def _in_cycle(day: float, result: Result | None) -> str:
+    """" (cycle 4, day 9.5 of it)": the cycle of a run of several chemotherapy cycles a day falls in, and its day
+    counted from that cycle's first dose, as the per-cycle row counts it; "ANC nadir 0.429 on day 72.5" of a
+    four-cycle docetaxel run left the reader to work out the cycle (report36). Empty otherwise."""
+    if result is None or result.record.scenario is None or result.is_cohort:
+        return ""
+    starts = chemotherapy_cycle_days(result)
+    if len(starts) < 2 or day < starts[0]:
+        return ""
+    k = max(i for i, start in enumerate(starts) if start <= day)
+    return f" (cycle {k + 1}, day {day - starts[k]:g} of it)"
 
 
 def chemotherapy_cycle_days(result: Result) -> list[float]:
@@ -551,6 +565,9 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
         return ""
     esc = html.escape
     body = []
+    quiet = _quiet_counts(rows, by_column, results)
+    if quiet is not None:  # the scenario's own read-outs first, then one line for the counts that did not move
+        rows = [r for r in rows if r[0] not in QUIET_ROWS]
     for name, label, day_name in rows:
         cells = []
         for column, values in by_column.items():
@@ -572,10 +589,52 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             if any(by_cycle.values()):
                 cells = [f"<td>{esc(by_cycle.get(column) or '') or '&ndash;'}</td>" for column in by_column]
                 body.append(f'<tr>{row_head(cycle_label)}{"".join(cells)}</tr>')
+    if quiet is not None:
+        body.append(f"<tr>{row_head(QUIET_LABEL, QUIET_DEFINITION)}"
+                    + "".join(f"<td>{esc(quiet[c])}</td>" for c in by_column) + "</tr>")
     head = "" if len(by_column) == 1 else (
         "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
             + _key_hint(f"all {len(names)} endpoints", "with their definitions are listed below the plots"))
+
+
+#: the key rows of the counts a vaccine, an infection or no intervention may leave unmoved: in a report whose every
+#: column has none of them fall, one line (:func:`_quiet_counts`). An influenza vaccine's report led with six rows of
+#: "it never fell more than 1% below its start" and "0 days" above the two rows of its response (report36)
+QUIET_ROWS = ("anc_nadir", "days_anc_below_1", "days_anc_below_0p5", "platelets_nadir", "days_platelets_below_25",
+              "hemoglobin_nadir")
+QUIET_LABEL = "Blood counts (ANC, platelets, haemoglobin)"
+QUIET_DEFINITION = ("each count's lowest value over the run, none of which fell more than 1% below its start, and "
+                    "the days of CTCAE grade 3-4 neutropenia and grade 4 thrombocytopenia (none); each is listed with "
+                    "its definition in the endpoints below")
+
+
+def _quiet_counts(rows: Sequence[tuple[str, str, str | None]], by_column: Mapping[str, Mapping[str, EndpointValue]],
+                  results: Mapping[str, Result] | None) -> dict[str, str] | None:
+    """Per column, the one line of counts that did not fall ("none fell: ANC 4.75, platelets 275 ×10⁹/L, Hb 13.8 g/dL
+    at their lowest; no day of CTCAE grade 3-4"), where every column has all of :data:`QUIET_ROWS`, none of its
+    three nadirs more than 1% below the start and no CTCAE day, and the report has other key rows to lead with
+    (a healthy adult's run keeps its rows); else None."""
+    names = {r[0] for r in rows}
+    if not set(QUIET_ROWS) <= names or not names - set(QUIET_ROWS) or results is None:
+        return None
+    out = {}
+    for column, values in by_column.items():
+        result = results.get(column)
+        if result is None or any(values.get(n) is None for n in QUIET_ROWS):
+            return None
+        if any(values[n].value != 0 for n in QUIET_ROWS if n.startswith("days_")):
+            return None
+        lows = []
+        for name, word in (("anc_nadir", "ANC"), ("platelets_nadir", "platelets"), ("hemoglobin_nadir", "Hb")):
+            e = values[name]
+            day = _day_of(_nadir_observable(name), values.get(f"{name}_day"), result)
+            if e.value is None or day is None or day.value is not None or day.note != DID_NOT_FALL_NOTE:
+                return None
+            lows.append(f"{word} {_value_text(e, result)}")
+        out[column] = (f"none fell: lowest {', '.join(lows)}, each within 1% of its start; no day of grade 3-4 "
+                       "neutropenia or grade 4 thrombocytopenia")
+    return out
 
 
 #: the day after the graft whose chimerism the key results give (the report's lineage-chimerism table has the others)
@@ -674,8 +733,8 @@ def row_head(label: str, definition: str | None = None) -> str:
 
 def _key_hint(link: str, rest: str) -> str:
     """The line under the key results: how a definition is read, and where all the endpoints are."""
-    return (f'<p class="muted">Tap or click a result\'s name (or hover its value) for its definition; '
-            f'<a href="#{ENDPOINTS_ANCHOR}">{link}</a> {rest}.</p>')
+    return (f'<p class="muted"><span class="screen-only">Tap or click a result\'s name (or hover its value) for its '
+            f'definition; </span><a href="#{ENDPOINTS_ANCHOR}">{link}</a> {rest}.</p>')
 
 
 def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],

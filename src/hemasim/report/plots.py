@@ -379,15 +379,30 @@ def _arm_label(base: str, arm: str) -> str:
 DRUG_YLABEL = "ng/mL (log scale)"
 
 
-def drug_figure(result: Result | Arms) -> Figure | None:
+def _drawn_drug_series(result: Result, drug: str, k: int, arm: str, x: np.ndarray, c: np.ndarray,
+                       dosing: Any = None) -> tuple[int, str, np.ndarray, np.ndarray]:
+    """An arm's drug series as drawn: the PK evaluated densely around each dose where the drug's Cmax is computed
+    (:func:`hemasim.interventions.dosed.drawn_course`: the drawn peak is the stated Cmax), else the sampled series."""
+    from hemasim.interventions.dosed import drawn_course
+
+    dense = drawn_course(result, drug, dosing)
+    if dense is None:
+        return k, arm, x, c
+    days, conc = dense
+    return k, arm, days / days_per_axis_unit(result.times), conc
+
+
+def drug_figure(result: Result | Arms, dosing: Any = None) -> Figure | None:
     """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs.
-    Below four decades under the peak the curve is left out (a gap), not joined across."""
+    Below four decades under the peak the curve is left out (a gap), not joined across. ``dosing``: a single run's
+    :func:`hemasim.interventions.dosed.run_dosing`, where the caller has it (read here otherwise)."""
     stacked = _stacked(result, "_concentration_ng_per_mL", 2.6)
     if stacked is None:
         return None
     fig, axes, drugs, arms = stacked
     for ax, drug in zip(axes, drugs, strict=True):
-        series = _arm_series(arms, f"{drug}_concentration_ng_per_mL")
+        series = [_drawn_drug_series(arms[k][1], drug, k, arm, x, c, dosing if len(arms) == 1 else None)
+                  for k, arm, x, c in _arm_series(arms, f"{drug}_concentration_ng_per_mL")]
         peak = max(float(c.max()) for *_, c in series)
         floor = 1e-4 * peak if peak > 0 else 1e-6  # four decades below the peak
         many = len(arms) > 1
@@ -457,7 +472,8 @@ def vaccine_figure(result: Result | Arms) -> Figure | None:
         ax.set_title(f"{a}: specific IgG (blue), plasmablasts (orange) and memory B cells (green), arbitrary units; "
                      "lines: doses" + (", dashed: graft" if grafts else ""), fontsize=10)
         ax.set_ylabel("IgG (AU)")
-        ax2.set_ylabel("plasmablasts, memory B (AU)")
+        # on two lines: on one it was longer than the 2.6-inch panel and cut at the figure's top (report36)
+        ax2.set_ylabel("plasmablasts,\nmemory B (AU)")
         ax.grid(alpha=0.3)
         _joint_legend(ax, ax2)
     return fig
@@ -475,7 +491,8 @@ def _joint_legend(ax: Axes, ax2: Axes, extra: Axes | None = None) -> None:
             handles += h
             labels += lab
     if handles:
-        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+        # below the x-axis label: at -0.2 its first row lay over "time (days)" (report36)
+        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.27),
                    ncol=min(len(handles), 4), frameon=False)
 
 
