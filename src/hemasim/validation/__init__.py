@@ -247,7 +247,7 @@ def load_targets() -> dict[str, list[dict[str, Any]]]:
 
 def target_groups() -> list[str]:
     """The groups of the targets file, in its order: what `hemasim validate --group` takes (its help and its
-    refusal list them from here)."""
+    --list-groups list them from here; its refusal names the bad value and points at --list-groups)."""
     return list(_parsed_targets(_targets_text()))
 
 
