@@ -170,20 +170,38 @@ def test_validate_off_a_terminal_names_each_group_as_it_starts_in_the_long_comma
 def test_validate_refuses_an_unknown_group():
     res = hemasim("validate", "--group", "astrology")
     assert res.exit_code == 2 and "--group: unknown group 'astrology'" in res.stderr
+    # a near spelling is named; the refusal points at the list instead of printing it (review36b: 994 characters of
+    # one line with 33 groups, where an error line is cut at 1000)
+    res = hemasim("validate", "--group", "steady_sate")
+    assert res.exit_code == 2 and "did you mean steady_state?" in res.stderr
+    assert "`hemasim validate --list-groups` lists the" in res.stderr and "allowed:" not in res.stderr
 
 
 def test_validate_group_help_lists_every_group_the_refusal_allows():
     """--group's help named two examples (steady_state, aging) of the twenty groups (harden14); it lists them from
-    the targets file when the help is shown, as the refusal does, and the command's start-up does not load them."""
+    the targets file when the help is shown, as --list-groups does (the refusal points there: review36b), and the
+    command's start-up does not load them."""
     import subprocess
     import sys
 
     from hemasim.validation import load_targets
 
-    groups = list(load_targets())
+    targets = load_targets()
+    groups = list(targets)
     help_text = " ".join(hemasim("validate", "--help").stdout.replace("│", " ").split())
-    allowed = hemasim("validate", "--group", "astrology").stderr.split("allowed: ", 1)[1].strip()
-    assert allowed == ", ".join(groups)
+    # the list the refusal points at: every group the refusal allows, one a line, whatever their number
+    refusal = hemasim("validate", "--group", "astrology").stderr
+    assert f"lists the {len(groups)} groups" in refusal
+    listed = hemasim("validate", "--list-groups")
+    assert listed.exit_code == 0 and listed.stdout.splitlines() == [
+        f"{g} ({len(targets[g])} target{'s' if len(targets[g]) != 1 else ''})" for g in groups]
+    from hemasim.cli._errors import MAX_LINE_CHARS
+    from hemasim.cli.validate import unknown_group
+    from hemasim.validation import target_groups
+
+    assert target_groups() == groups  # what --group accepts (the command's check) is what is listed
+    # the refusal's length does not grow with the groups: 200 long names would not cut it
+    assert len(unknown_group("astrology", [f"group_{i:03d}_{'x' * 40}" for i in range(200)])) < MAX_LINE_CHARS // 4
     # in the command's text, the whole width (in --group's 29-character column the longer names were cut at 80)
     assert f"Target groups (--group): {', '.join(groups)}." in help_text and "groups are listed above" in help_text
     probe = "import sys, hemasim.cli.app; print('hemasim.validation' in sys.modules)"

@@ -31,10 +31,12 @@ def test_the_readme_counts_the_predictions_the_generated_card_counts():
     assert near_said is not None and near_card is not None and near_said.group(1) == near_card.group(1), (
         "README.md's Status paragraph: copy the near-edge count of docs/validation_predictions.md's card summary")
     # and the passes on an estimate's uncertainty that would fail at a typical within-person correlation (honest35b)
-    paired = r"on the uncertainty of a published estimate( \(\d+ of them on paired estimates [^()]*\))?, "
+    # (and, since mend36b, the passes on an envelope of several estimates' intervals, in the same parenthesis)
+    paired = r"on the uncertainty of a published estimate( \(\d+ of them on [^()]*\))?, "
     paired_said, paired_card = re.search(paired, readme), re.search(paired, card)
     assert paired_said is not None and paired_card is not None and paired_said.group(1) == paired_card.group(1), (
-        "README.md's Status paragraph: copy the paired-estimate clause of docs/validation_predictions.md's card summary")
+        "README.md's Status paragraph: copy the paired-estimate and envelope clause of docs/validation_predictions.md's "
+        "card summary")
 
 
 def test_a_sensitivity_ranking_leaves_out_an_endpoint_that_moves_by_the_integrators_error(monkeypatch):

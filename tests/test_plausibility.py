@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from hemasim.scenario import ScenarioError, load_scenario, parse_scenario
-from hemasim.scenario.plausibility import child_weight_band, plausibility_warnings, warning_lines
+from hemasim.scenario.plausibility import child_height_band, child_weight_band, plausibility_warnings, warning_lines
 from tests.conftest import EXAMPLES, invoke_hemasim, set_dotted, shortened
 
 ALLO = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
@@ -119,8 +119,12 @@ def test_a_cohort_reaching_into_childhood_is_checked_at_its_youngest_age():
     # a child's draws are truncated to its age's band (mend36: they were cut at the adults' 30 kg, above +3 SD of a
     # boy of 3, 20.8 kg): 12 kg is inside a 3-year-old's band and below a 10-year-old's, checked at the oldest age too
     children["population"]["weight_kg"] = {"male": {"mean": 12, "sd": 2}, "female": {"mean": 14, "sd": 2}}
+    # heights likewise (review36b): 100 cm is inside a 3-year-old's band and below a 10-year-old's
+    children["population"]["height_cm"] = {"male": {"mean": 100, "sd": 4}, "female": {"mean": 99, "sd": 4}}
     found = _warnings(children)
-    assert set(found) == {"population.weight_kg.male.mean", "population.weight_kg.female.mean"}
+    assert set(found) == {"population.weight_kg.male.mean", "population.weight_kg.female.mean",
+                          "population.height_cm.male.mean", "population.height_cm.female.mean"}
+    assert found["population.height_cm.male.mean"].startswith("the oldest boys of the cohort (10 years) are 100 cm")
     assert found["population.weight_kg.male.mean"].startswith(
         "the oldest boys of the cohort (10 years) weigh 12 kg (the population's mean), outside 21.1-75.7 kg")
     assert "drawn at its edge" in found["population.weight_kg.male.mean"]
@@ -128,12 +132,53 @@ def test_a_cohort_reaching_into_childhood_is_checked_at_its_youngest_age():
     assert _warnings(children) == {}
     children["population"]["age_years"] = {"min": 3, "max": 10}
     # without drawn weights every child has the scenario patient's 75 kg; girls only: the girls' band
-    del children["population"]["weight_kg"]
+    del children["population"]["weight_kg"], children["population"]["height_cm"]
     children["population"]["female_fraction"] = 1.0
-    (field, message), = _warnings(children).items()
+    (field, message), = ((f, m) for f, m in _warnings(children).items() if "height" not in f)
     assert field == "population.age_years.min" and "youngest girls" in message and "scenario's weight_kg" in message
     children["population"]["age_years"] = {"min": 16, "max": 40}  # 75 kg at 16 is inside a girl's band
-    assert _warnings(children) == {}
+    assert not any("weight" in f for f in _warnings(children))
+
+
+def test_a_cohort_reaching_into_childhood_has_its_heights_checked_at_its_youngest_and_oldest_ages():
+    # review36b: 2-3-year-olds drawn at adult height means (176 and 163 cm) were all cut to +3 SD of their age (about
+    # 97 cm) and the check said "no warnings": heights are checked as weights are
+    cohort = yaml.safe_load((EXAMPLES / "cohort_marrow_depletion.yaml").read_text())
+    toddlers = copy.deepcopy(cohort)
+    toddlers["patient"].update(age_years=2.5, weight_kg=13, height_cm=90)
+    toddlers["population"]["age_years"] = {"min": 2, "max": 3}
+    toddlers["population"]["weight_kg"] = {"male": {"mean": 13, "sd": 2}, "female": {"mean": 12, "sd": 2}}
+    toddlers["population"]["height_cm"] = {"male": {"mean": 176, "sd": 7}, "female": {"mean": 163, "sd": 7}}
+    toddlers["population"]["female_fraction"] = 0.5
+    found = _warnings(toddlers)
+    assert set(found) == {"population.height_cm.male.mean", "population.height_cm.female.mean"}
+    low, high = child_height_band(2.0, "male")
+    assert found["population.height_cm.male.mean"].startswith(
+        f"the youngest boys of the cohort (2 years) are 176 cm tall (the population's mean), outside {low:.3g}-{high:.3g} "
+        "cm, 3 SD either side of the median height for their age")
+    assert "drawn at its edge" in found["population.height_cm.male.mean"] and "CDC 2000" in found[
+        "population.height_cm.male.mean"]
+    # the draws are indeed cut there: every boy of the cohort at the band's upper edge for his age
+    from hemasim.cohort.sampling import height_range_cm
+
+    assert height_range_cm(2.0, "male") == (low, high)
+    # toddlers' heights for toddlers: nothing to say
+    toddlers["population"]["height_cm"] = {"male": {"mean": 91, "sd": 4}, "female": {"mean": 90, "sd": 4}}
+    assert _warnings(toddlers) == {}
+    # a span to 10 years: 91 cm is below a 10-year-old's band, said at the oldest age
+    toddlers["population"]["age_years"] = {"min": 2, "max": 10}
+    toddlers["population"]["weight_kg"] = {"male": {"mean": 20, "sd": 2}, "female": {"mean": 20, "sd": 2}}
+    found = _warnings(toddlers)
+    assert found["population.height_cm.male.mean"].startswith("the oldest boys of the cohort (10 years) are 91 cm tall")
+    # without drawn heights every child has the patient's 90 cm: said under population.height_cm
+    del toddlers["population"]["height_cm"]
+    toddlers["population"]["female_fraction"] = 0.0
+    found = _warnings(toddlers)
+    assert "scenario's height_cm" in found["population.height_cm"] and "draws heights by sex" in found[
+        "population.height_cm"]
+    # no height anywhere: nothing read at these ages, nothing said about heights
+    del toddlers["patient"]["height_cm"]
+    assert not any("height" in field for field in _warnings(toddlers))
 
 
 def test_a_gene_therapy_childs_weight_is_checked_against_the_growth_reference():
@@ -456,10 +501,12 @@ def test_a_cohort_mean_height_holding_the_weight_is_warned_and_a_weight_without_
     assert "at the patient's 165 cm, the cohort draws no height)" in only_men["population.weight_kg.male.mean"]
 
 
-def test_a_cohort_reaching_children_is_left_to_the_weight_for_age_band():
-    # no height-for-age reference is shipped: a cohort with children gets no adult mean check (the child band's)
-    assert "population.height_cm.male.mean" not in _cohort(**{"population.age_years": {"min": 10, "max": 40},
-                                                              "population.height_cm.male.mean": 100})
+def test_a_cohort_reaching_children_is_left_to_the_growth_reference_bands():
+    # a cohort with children gets no adult mean check: its heights are read against the child band (review36b; the
+    # adult range 135-195 cm is not said), as its weights are
+    found = _cohort(**{"population.age_years": {"min": 10, "max": 40}, "population.height_cm.male.mean": 100})
+    message = found["population.height_cm.male.mean"]
+    assert message.startswith("the youngest boys of the cohort (10 years) are 100 cm tall") and "135-195" not in message
 
 
 def test_without_any_height_a_cohort_mean_weight_is_read_at_the_national_mean_heights():

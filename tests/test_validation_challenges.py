@@ -90,7 +90,7 @@ def test_the_baseline_of_the_challenge_file_is_the_cards():
 
 def test_a_challenge_must_say_what_it_did():
     target = {"id": "X1", "class": "prediction", "class_reason": "never fitted", "band_basis": "uncertainty",
-              "band_source": "the source's 95% CI"}
+              "band_source": "the source's 95% CI", "envelope": False}
     good = {"outcome": "fails", "runs": ["r"], "values": [1.0], "readout": "x", "says": "fails at p = 2"}
     check_target_class({**target, "challenge": good, "blind": False, "blind_reason": "known before the rule"})
     for change, message in [({"outcome": "maybe"}, "challenge outcome is 'maybe'; allowed: fails, insensitive, "

@@ -130,7 +130,7 @@ def test_every_calibration_target_calibrates_something():
 ])
 def test_a_target_without_an_honest_class_is_refused(change, message):
     target = {"id": "X1", "class": "prediction", "class_reason": "never fitted", "band_basis": "uncertainty",
-              "band_source": "the source's 95% CI"}
+              "band_source": "the source's 95% CI", "envelope": False}
     check_target_class(target)  # the complete one is accepted
     with pytest.raises(ValueError, match="target 'X1': " + message.replace("(", r"\(")):
         check_target_class({**target, **change})

@@ -38,7 +38,9 @@ def validate(
     # the groups in the command's text (the whole width), not here: at 80 columns this column is 29 characters
     # wide, and rich cut the longer names (immunodeficiency_and_gene_t…)
     group: list[str] = typer.Option(None, "--group", "-g", help="Only this target group (repeatable; the groups are "
-                                                                "listed above)."),
+                                                                "listed above and by --list-groups)."),
+    list_groups: bool = typer.Option(False, "--list-groups", help="List the target groups, one a line with its "
+                                                                  "number of targets, and exit (nothing is run)."),
     json_out: Path = typer.Option(None, "--json", help="Also write the full report card as JSON here (folders made "
                                                        "if missing)."),
     show_uncovered: bool = typer.Option(True, "--show-uncovered/--hide-uncovered",
@@ -57,9 +59,12 @@ def validate(
     from hemasim.validation import run_validation, target_groups
 
     known = target_groups()  # as the help lists them (_groups)
+    if list_groups:
+        _print_groups()
+        return
     for g in group or []:
         if g not in known:
-            raise fail(f"--group: unknown group {g!r}; allowed: {', '.join(known)}")
+            raise fail(unknown_group(g, known))
     if json_out is not None:
         _check_json_target(json_out)  # refuse before a minute of simulation, not after
     console = Console()
@@ -97,6 +102,26 @@ def validate(
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)
+
+
+def unknown_group(given: str, known: list[str]) -> str:
+    """The refusal of an unknown ``--group``: the value, the groups it was probably meant to be, and where the whole
+    list is. Not the list itself: it grew to 994 characters of one line with 33 groups, and an error line is cut at
+    :data:`hemasim.cli._errors.MAX_LINE_CHARS` (review36b), so the next group would have cut it."""
+    from hemasim._schema import suggestions
+
+    meant = suggestions(given, known, anywhere=True)
+    hint = f"; did you mean {' or '.join(meant)}?" if meant else ""
+    return (f"--group: unknown group {given!r}{hint} (`hemasim validate --list-groups` lists the {len(known)} groups, "
+            "one a line)")
+
+
+def _print_groups() -> None:
+    """``--list-groups``: each group of the targets file, in its order, with its number of targets."""
+    from hemasim.validation import load_targets
+
+    for name, targets in load_targets().items():
+        typer.echo(f"{name} ({len(targets)} target{'s' if len(targets) != 1 else ''})")
 
 
 @contextlib.contextmanager

@@ -379,30 +379,50 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
 
 def _population(scenario: Scenario) -> Iterator[Implausible]:
     """A cohort whose ages reach below 18 years, checked at its youngest and its oldest child's age against the child
-    band (the population's mean weight for the sex, else the scenario patient's): a child's draws are truncated to that
-    band (hemasim.cohort.sampling.weight_range_kg), so a mean outside it puts the children of that age at its edge."""
+    bands of weight and of height (the population's mean for the sex, else the scenario patient's value): a child's
+    draws are truncated to those bands (hemasim.cohort.sampling.weight_range_kg, height_range_cm), so a mean outside
+    one puts the children of that age at its edge. Heights since review36b: 2-3-year-olds drawn at adult height means
+    all sat at the +3 SD edge, and the check said nothing."""
     population = scenario.population
     ages = population.age_years if population is not None else None
     if population is None or ages is None or ages.min >= 18:
         return
-    for sex in _cohort_sexes(scenario):
-        drawn = getattr(population.weight_kg, sex, None)
-        field = f"population.weight_kg.{sex}.mean" if drawn is not None else "population.age_years.min"
-        w = drawn.mean if drawn is not None else scenario.patient.weight_kg
-        for which, age in (("youngest", ages.min), ("oldest", min(ages.max, 18.0))):
-            low, high = child_weight_band(age, sex)
-            if low <= w <= high:
+    quantities = (("weight_kg", "kg", "weigh", "weight", child_weight_band, CHILD_WEIGHT_SD,
+                   population.weight_kg, scenario.patient.weight_kg),
+                  ("height_cm", "cm", "are", "height", child_height_band, CHILD_HEIGHT_SD,
+                   population.height_cm, scenario.patient.height_cm))
+    for name, unit, verb, noun, band, sd, by_sex, patient_value in quantities:
+        for sex in _cohort_sexes(scenario):
+            drawn = getattr(by_sex, sex, None)
+            value = drawn.mean if drawn is not None else patient_value
+            if value is None:  # no height drawn and none given: nothing is read at these ages
                 continue
-            children = "boys" if sex == "male" else "girls"
-            when = "just under 18 years" if age == 18.0 else f"{_g(age)} years"
-            source = "every patient at the scenario's weight_kg" if drawn is None else "the population's mean"
-            how = ("population.weight_kg draws weights by sex" if drawn is None else "a child's draws are truncated "
-                   "to that band, so these children are drawn at its edge; children of many ages are better drawn as "
-                   "cohorts of narrower ages")
-            yield field, (f"the {which} {children} of the cohort ({when}) weigh {_g(w)} kg ({source}), outside "
-                          f"{low:.3g}-{high:.3g} kg, {CHILD_WEIGHT_SD:g} SD either side of the median weight for their "
-                          f"age; {how} ({_CDC_2000})")
-            break  # one line a sex
+            # without draws every child has the patient's value; a weight points at the ages, a height at the draws
+            field = (f"population.{name}.{sex}.mean" if drawn is not None else
+                     "population.age_years.min" if name == "weight_kg" else f"population.{name}")
+            yield from _children_at_edges(ages.min, ages.max, sex, value, drawn is not None, field, name, unit, verb,
+                                          noun, band, sd)
+
+
+def _children_at_edges(youngest: float, oldest: float, sex: str, value: float, drawn: bool, field: str, name: str,
+                       unit: str, verb: str, noun: str, band: Callable[[float, str], tuple[float, float]],
+                       sd: float) -> Iterator[Implausible]:
+    """One line for a sex whose cohort value lies outside the child band at its youngest or its oldest child's age."""
+    for which, age in (("youngest", youngest), ("oldest", min(oldest, 18.0))):
+        low, high = band(age, sex)
+        if low <= value <= high:
+            continue
+        children = "boys" if sex == "male" else "girls"
+        when = "just under 18 years" if age == 18.0 else f"{_g(age)} years"
+        source = f"every patient at the scenario's {name}" if not drawn else "the population's mean"
+        how = (f"population.{name} draws {noun}s by sex" if not drawn else "a child's draws are truncated "
+               "to that band, so these children are drawn at its edge; children of many ages are better drawn as "
+               "cohorts of narrower ages")
+        tall = " tall" if name == "height_cm" else ""
+        yield field, (f"the {which} {children} of the cohort ({when}) {verb} {_g(value)} {unit}{tall} ({source}), "
+                      f"outside {low:.3g}-{high:.3g} {unit}, {sd:g} SD either side of the median {noun} for their "
+                      f"age; {how} ({_CDC_2000})")
+        return  # one line a sex
 
 
 def _cohort_sexes(scenario: Scenario) -> list[str]:
@@ -420,8 +440,7 @@ def _adult_cohort(scenario: Scenario) -> Iterator[Implausible]:
     """An adult cohort's mean weight and height by sex, and the mean BMI they make (with the patient's height where
     the cohort draws none), against the national means met worldwide (:data:`RANGES` cohort_bmi, cohort_height_cm):
     a mean of 176 kg for men, a height typed into the weight, was inside the 30-250 kg a patient may weigh. A cohort
-    that reaches below 18 years is checked by :func:`_population` (children: weight for age; a cohort's drawn heights
-    are not checked against height for age: a single patient's is, :func:`_patient`)."""
+    that reaches below 18 years is checked by :func:`_population` (children: weight and height for age)."""
     population = scenario.population
     if population is None:
         return

@@ -13,7 +13,10 @@ docs/validation_challenges.py) and, where its pass was known before the rule or 
 that it is not blind (``blind: false``, ``blind_reason``). A target whose band is an interval of a ratio or difference
 (``unit: ratio`` or a unit naming a difference, band basis ``uncertainty`` or ``range``) says whether its two
 quantities come from the same subjects (``paired: true``) or from different groups (``paired: false``); there is no
-default (audit honest35; docs/validation.md, "Paired measurements: the audit").
+default (audit honest35; docs/validation.md, "Paired measurements: the audit"). A target banded on an estimate's
+uncertainty says whether its band is the envelope of several estimates' intervals (``envelope: true``: one interval per
+HPV type or strain, for a model with one antigen) or one estimate's (``envelope: false``); there is no default either
+(review36b, branch mend36b), and the summary counts the passes on an envelope.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ CHALLENGE_OUTCOMES: tuple[str, ...] = get_args(ChallengeOutcome)
 #: band bases that are an interval read from data (an estimate's uncertainty or a spread of patients): a ratio or
 #: difference banded so comes from two estimates, and whether they are paired changes what the interval means
 PAIRED_BAND_BASES: tuple[str, ...] = ("uncertainty", "range")
+#: band bases on which a target declares whether its band is one estimate's interval or the envelope of several's
+ENVELOPE_BAND_BASES: tuple[str, ...] = ("uncertainty",)
 
 #: A passing check this close to an edge of its band (as a share of the band's width) is flagged near-edge.
 NEAR_EDGE_SHARE = 0.1
@@ -110,6 +115,7 @@ class TargetResult:
     challenge: dict[str, Any] | None = None  # targets.yaml's challenge block (outcome, runs, values, readout, says)
     blind: bool = True
     blind_reason: str = ""
+    envelope: bool = False  # the band is the envelope of several estimates' intervals (targets.yaml's envelope)
 
     @property
     def challenge_outcome(self) -> str | None:
@@ -132,7 +138,7 @@ class TargetResult:
                 "band_basis": self.band_basis, "band_source": self.band_source, "near_edge": self.near_edge,
                 "calibrated_on": self.calibrated_on, "not_covered": self.not_covered, "note": self.note,
                 "challenge": self.challenge, "blind": self.blind, "blind_reason": self.blind_reason,
-                "checks": [c.to_json() for c in self.checks]}
+                "envelope": self.envelope, "checks": [c.to_json() for c in self.checks]}
 
 
 @dataclass(frozen=True)
@@ -183,11 +189,23 @@ class ValidationReport:
         return (f"predictions: {len(passed)} pass / {len(covered)} ({self._challenged(passed)}; {published} on a "
                 f"published interval: "
                 f"{by_basis['uncertainty']} on the uncertainty of a published estimate"
-                f"{self._paired_clause([t for t in passed if t.band_basis in estimate])}, {by_basis['range']} within "
+                f"{self._estimate_clause([t for t in passed if t.band_basis in estimate])}, {by_basis['range']} within "
                 f"a published spread of patients; {by_basis['threshold']} on a stated threshold or direction, "
                 f"{by_basis['judgement']} on a project "
                 f"band; {near} near an edge{partly}); calibration (fitted, not validation): {len(cal_passed)} pass / "
                 f"{len(cal)}; consistency checks (not validation): {len(con_passed)} pass / {len(con)}")
+
+    @classmethod
+    def _estimate_clause(cls, passed: list[TargetResult]) -> str:
+        """What the passes on an estimate's uncertainty rest on, in one parenthesis: the paired-estimate counts
+        (:meth:`_paired_clause`), then how many are banded on the envelope of several estimates' intervals (a pass
+        there may lie inside one estimate's interval and outside the others': O2); empty when none."""
+        paired = cls._paired_clause(passed)
+        envelope = sum(t.envelope for t in passed)
+        if not envelope:
+            return paired
+        said = f"{envelope} on an envelope of several estimates' intervals"
+        return f"{paired[:-1]}; {said})" if paired else f" ({envelope} of them on an envelope of several estimates' intervals)"
 
     @staticmethod
     def _paired_clause(passed: list[TargetResult]) -> str:
@@ -229,7 +247,7 @@ def load_targets() -> dict[str, list[dict[str, Any]]]:
 
 def target_groups() -> list[str]:
     """The groups of the targets file, in its order: what `hemasim validate --group` takes (its help and its
-    refusal list them from here)."""
+    --list-groups list them from here; its refusal names the bad value and points at --list-groups)."""
     return list(_parsed_targets(_targets_text()))
 
 
@@ -271,6 +289,7 @@ def check_target_class(target: dict[str, Any]) -> None:
                              "positive number (the read-out's step, in its own unit)")
     _check_challenge(target, where)
     _check_paired(target, where)
+    _check_envelope(target, where)
     calibrates = target.get("calibrates")
     if cls == "calibration" and not (isinstance(calibrates, list) and calibrates):
         raise ValueError(f"{where}: a calibration target lists the parameters it calibrates in calibrates")
@@ -293,6 +312,26 @@ def _check_paired(target: dict[str, Any], where: str) -> None:
         raise ValueError(f"{where}: paired is missing; a ratio or difference banded on an interval says whether its "
                          "two estimates come from the same subjects (true) or different groups (false): "
                          "docs/validation.md, 'Paired measurements: the audit'")
+
+
+def needs_envelope(target: dict[str, Any]) -> bool:
+    """Whether the target must declare ``envelope``: its band is an estimate's uncertainty, which may be one
+    estimate's interval or the envelope of several's."""
+    return target.get("band_basis") in ENVELOPE_BAND_BASES
+
+
+def _check_envelope(target: dict[str, Any], where: str) -> None:
+    """``envelope`` a bool where given, given (no default) wherever :func:`needs_envelope` says so, and true only
+    there (the summary counts it inside the passes on an estimate's uncertainty)."""
+    if "envelope" in target and not isinstance(target["envelope"], bool):
+        raise ValueError(f"{where}: envelope is {target['envelope']!r}; allowed: true, false")
+    if needs_envelope(target) and "envelope" not in target:
+        raise ValueError(f"{where}: envelope is missing; a band on an estimate's uncertainty says whether it is the "
+                         "envelope of several estimates' intervals (true) or one estimate's (false): "
+                         "docs/validation.md, 'How the bands were sourced'")
+    if target.get("envelope") is True and not needs_envelope(target):
+        raise ValueError(f"{where}: envelope: true is only for band_basis uncertainty (this one is "
+                         f"{target.get('band_basis')!r})")
 
 
 def _check_challenge(target: dict[str, Any], where: str) -> None:
@@ -353,7 +392,8 @@ def _target(group: str, target: dict[str, Any], runs: ValidationRuns) -> TargetR
         target_class=target["class"], class_reason=" ".join(str(target["class_reason"]).split()),
         calibrates=tuple(target.get("calibrates") or ()), band_basis=target["band_basis"],
         band_source=" ".join(str(target["band_source"]).split()), challenge=_challenge(target.get("challenge")),
-        blind=bool(target.get("blind", True)), blind_reason=" ".join(str(target.get("blind_reason", "")).split()))
+        blind=bool(target.get("blind", True)), blind_reason=" ".join(str(target.get("blind_reason", "")).split()),
+        envelope=bool(target.get("envelope", False)))
 
 
 def _challenge(challenge: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -378,4 +418,4 @@ def run_validation(groups: list[str] | None = None,
 
 
 __all__ = ["BAND_BASES", "CHALLENGE_OUTCOMES", "PATIENTS", "SETTLE_DAYS", "TARGET_CLASSES", "CheckResult", "TargetResult", "ValidationReport",
-           "check_target_class", "load_targets", "near_edge", "needs_paired", "run_validation"]
+           "check_target_class", "load_targets", "near_edge", "needs_envelope", "needs_paired", "run_validation"]
