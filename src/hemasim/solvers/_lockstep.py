@@ -663,7 +663,7 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
 
 # called, not inlined, with its callers' flags: inlined, numba typed and lowered its body (with feedback_value's seven
 # laws) at each of its three sites (_feedbacks, _freeze_split twice); called, it compiles once (LLVM keeps the call:
-# one a feedback and a right-hand side, each a loop over the chunk's patients). The cohort warm-up process -1.5 s CPU
+# one a feedback and a right-hand side, each a loop over the chunk's patients). The cohort warm-up process -1.8 s CPU
 # (interleaved from empty caches), a 2,000-patient year's integration CPU the same within its noise, the cohorts
 # equal to ~1e-13 relative, not bit for bit (fastmath: LLVM fuses across a call differently); docs/performance.md,
 # the suite, thirty-second session
