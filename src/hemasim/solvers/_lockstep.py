@@ -661,7 +661,13 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
     _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target, cross)
 
 
-@njit(inline="always")
+# called, not inlined, with its callers' flags: inlined, numba typed and lowered its body (with feedback_value's seven
+# laws) at each of its three sites (_feedbacks, _freeze_split twice); called, it compiles once (LLVM keeps the call:
+# one a feedback and a right-hand side, each a loop over the chunk's patients). The cohort warm-up process -1.8 s CPU
+# (interleaved from empty caches), a 2,000-patient year's integration CPU the same within its noise, the cohorts
+# equal to ~1e-13 relative, not bit for bit (fastmath: LLVM fuses across a call differently); docs/performance.md,
+# the suite, thirty-second session
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cover - compiled
     """OUT[b] = g of a feedback of kind ``kind`` that reads a signal, with parameters P (5, B), at the signals S[b]:
     a Hill ratio (1 + c) / (1 + c u^n) with u^n by multiplications (integer n) or fast_pow; an Emax law of exponent
