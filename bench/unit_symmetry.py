@@ -7,7 +7,7 @@ antigen) is rescaled by its own k: every parameter of the family x k**exponent, 
 antigen, and the solver's absolute tolerance of each state in the unit x k (the error control then sees the same
 scaled errors, so the runs take the same steps: without it a run differs from the shipped one by the solver's
 tolerance). Every validation read-out of the groups whose runs read these parameters (bench/results/screen_reach.json:
-the four vaccine groups; the infection and virus groups are among them) is compared with the shipped run's, in fresh
+GROUPS, the six groups; the infection and virus groups are among them) is compared with the shipped run's, in fresh
 processes. Runs:
 
 * ``power_of_two``: k = 1/4, 4, 2, 1/8, 8 (antibody, B cells, inflammation, CD8, antigen): multiplying by a power of
@@ -33,7 +33,7 @@ if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))
 from targeted_screen import validation_in_child  # noqa: E402 - the same child process as the targeted screen
 
-GROUPS = ["infection_and_vaccines", "mrna_vaccine_prime_and_boost", "other_predictions",
+GROUPS = ["hpv_dose_count", "infection_and_vaccines", "mrna_vaccine_prime_and_boost", "other_predictions",
           "vaccines_and_immune_reconstitution", "vaccine_boosters_and_chemotherapy_lymphodepletion"]
 POWER_OF_TWO = {"antibody": 0.25, "b_cells": 4.0, "inflammation": 2.0, "cd8_effectors": 0.125, "antigen": 8.0}
 ARBITRARY = {"antibody": 0.37, "b_cells": 5.3, "inflammation": 2.9, "cd8_effectors": 0.21, "antigen": 3.7}
