@@ -76,7 +76,7 @@ def test_arms_with_the_same_chimerism_share_one_table_and_arms_that_differ_get_a
 
     pbsc, cord = example_run("allo_hsct_pbsc.yaml"), example_run("allo_hsct_cord_blood.yaml")
     same = lineage_chimerism_arms_section([("a", pbsc), ("b", example_run("allo_hsct_pbsc.yaml"))])
-    assert same is not None and same.count("<table>") == 1 and "The same in every arm (a, b): shown once." in same
+    assert same is not None and same.count("<table>") == 1 and "The same in arms a, b: shown once." in same
     assert "<th>T cells (% donor)</th>" in same  # one pair of columns
     both = lineage_chimerism_arms_section([("pbsc", pbsc), ("cord", cord)])
     assert both is not None and both.count("<table>") == 1 and "<th>pbsc</th><th>cord</th>" * 2 in both
@@ -184,3 +184,26 @@ def test_the_vaccine_panels_legend_and_right_label_are_clear_of_the_axis_label_a
     assert legend.y1 <= xlabel.y0 + 0.5
     right = ax2.yaxis.label.get_window_extent(renderer)
     assert fig.bbox.y0 <= right.y0 and right.y1 <= fig.bbox.y1
+
+
+@pytest.mark.slow
+def test_a_chimerism_table_of_some_arms_names_them_and_the_arms_without_a_graft():
+    """The arms report passed only the arms with a graft: with one such arm the table never said whose it was, and
+    'The same in every arm (a, b)' listed the graft arms alone, untrue beside an arm without one (review36c)."""
+    from hemasim.report.arms import _other_sections  # noqa: PLC0415
+
+    pbsc, healthy = example_run("allo_hsct_pbsc.yaml"), example_run("healthy_adult.yaml")
+    one = "".join(_other_sections([("graft_arm", pbsc), ("vaccine_only", healthy)]))
+    assert one.count("<h2>Lineage chimerism") == 1
+    assert "Arm graft_arm; arm vaccine_only has no allogeneic graft." in one
+    two = "".join(_other_sections([("a", pbsc), ("none", healthy), ("b", example_run("allo_hsct_pbsc.yaml"))]))
+    assert "The same in arms a, b: shown once; arm none has no allogeneic graft." in two
+    assert "every arm" not in two
+    cord = "".join(_other_sections([("pbsc", pbsc), ("cord", example_run("allo_hsct_cord_blood.yaml")),
+                                    ("x", healthy), ("y", healthy)]))
+    assert "One column per arm; arms x, y have no allogeneic graft." in cord
+    # a single run names no arm
+    from hemasim.interventions.chimerism import lineage_chimerism_section  # noqa: PLC0415
+
+    alone = lineage_chimerism_section(pbsc)
+    assert alone is not None and "Arm " not in alone and "arms" not in alone and "allogeneic graft" not in alone
