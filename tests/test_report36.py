@@ -207,3 +207,20 @@ def test_a_chimerism_table_of_some_arms_names_them_and_the_arms_without_a_graft(
 
     alone = lineage_chimerism_section(pbsc)
     assert alone is not None and "Arm " not in alone and "arms" not in alone and "allogeneic graft" not in alone
+
+
+@pytest.mark.slow
+def test_the_drug_course_on_a_grid_without_the_dose_edges_carries_the_doses_on():
+    """On days that left out a dose's edges (the run's 0.25-day output grid, a 1-h infusion ending at day 1/24), each
+    segment handed on the amounts at its last requested day, not at its end: docetaxel q3w drew 0 at every output
+    time beside 38.6 ng/mL simulated (review36c). On any grid, the course is the simulated one."""
+    from hemasim.interventions.dosed import drawn_course  # noqa: PLC0415
+
+    result = example_run("docetaxel_q3w.yaml")
+    sampled = result.observable("docetaxel_concentration_ng_per_mL")
+    shown = sampled > 1e-4 * sampled.max()
+    for step in (1, 4):  # the output grid, and every day
+        days = np.asarray(result.times[::step], dtype=np.float64)
+        got = drawn_course(result, "docetaxel", days=days)
+        assert got is not None and np.array_equal(got[0], days)
+        np.testing.assert_allclose(got[1][shown[::step]], sampled[::step][shown[::step]], rtol=1e-4)
