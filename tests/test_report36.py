@@ -224,3 +224,21 @@ def test_the_drug_course_on_a_grid_without_the_dose_edges_carries_the_doses_on()
         got = drawn_course(result, "docetaxel", days=days)
         assert got is not None and np.array_equal(got[0], days)
         np.testing.assert_allclose(got[1][shown[::step]], sampled[::step][shown[::step]], rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_the_arms_drug_figure_reads_each_arms_dosing_once(monkeypatch):
+    """The arms report's drug figure read an arm's dosed interventions (their drug-set and regimen files) again for
+    each drug it draws; the single run's passes them in (review36c). Once per arm, and the same curves."""
+    from hemasim.interventions import dosed  # noqa: PLC0415
+    from hemasim.report.plots import drug_figure  # noqa: PLC0415
+
+    pairs = [("q3w", example_run("docetaxel_q3w.yaml")), ("ac_d", example_run("regimen_ac_docetaxel.yaml"))]
+    assert sum(1 for o in pairs[1][1].model.observable_names if o.endswith("_concentration_ng_per_mL")) >= 2
+    before = [line.get_ydata() for ax in drug_figure(pairs).axes for line in ax.lines]
+    reads = []
+    real = dosed.run_dosing
+    monkeypatch.setattr(dosed, "run_dosing", lambda result: reads.append(result) or real(result))
+    after = [line.get_ydata() for ax in drug_figure(pairs).axes for line in ax.lines]
+    assert len(reads) == len(pairs)
+    assert len(before) == len(after) and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after, strict=True))
