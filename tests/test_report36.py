@@ -76,7 +76,7 @@ def test_arms_with_the_same_chimerism_share_one_table_and_arms_that_differ_get_a
 
     pbsc, cord = example_run("allo_hsct_pbsc.yaml"), example_run("allo_hsct_cord_blood.yaml")
     same = lineage_chimerism_arms_section([("a", pbsc), ("b", example_run("allo_hsct_pbsc.yaml"))])
-    assert same is not None and same.count("<table>") == 1 and "The same in every arm (a, b): shown once." in same
+    assert same is not None and same.count("<table>") == 1 and "The same in arms a, b: shown once." in same
     assert "<th>T cells (% donor)</th>" in same  # one pair of columns
     both = lineage_chimerism_arms_section([("pbsc", pbsc), ("cord", cord)])
     assert both is not None and both.count("<table>") == 1 and "<th>pbsc</th><th>cord</th>" * 2 in both
@@ -184,3 +184,61 @@ def test_the_vaccine_panels_legend_and_right_label_are_clear_of_the_axis_label_a
     assert legend.y1 <= xlabel.y0 + 0.5
     right = ax2.yaxis.label.get_window_extent(renderer)
     assert fig.bbox.y0 <= right.y0 and right.y1 <= fig.bbox.y1
+
+
+@pytest.mark.slow
+def test_a_chimerism_table_of_some_arms_names_them_and_the_arms_without_a_graft():
+    """The arms report passed only the arms with a graft: with one such arm the table never said whose it was, and
+    'The same in every arm (a, b)' listed the graft arms alone, untrue beside an arm without one (review36c)."""
+    from hemasim.report.arms import _other_sections  # noqa: PLC0415
+
+    pbsc, healthy = example_run("allo_hsct_pbsc.yaml"), example_run("healthy_adult.yaml")
+    one = "".join(_other_sections([("graft_arm", pbsc), ("vaccine_only", healthy)]))
+    assert one.count("<h2>Lineage chimerism") == 1
+    assert "Arm graft_arm; arm vaccine_only has no allogeneic graft." in one
+    two = "".join(_other_sections([("a", pbsc), ("none", healthy), ("b", example_run("allo_hsct_pbsc.yaml"))]))
+    assert "The same in arms a, b: shown once; arm none has no allogeneic graft." in two
+    assert "every arm" not in two
+    cord = "".join(_other_sections([("pbsc", pbsc), ("cord", example_run("allo_hsct_cord_blood.yaml")),
+                                    ("x", healthy), ("y", healthy)]))
+    assert "One column per arm; arms x, y have no allogeneic graft." in cord
+    # a single run names no arm
+    from hemasim.interventions.chimerism import lineage_chimerism_section  # noqa: PLC0415
+
+    alone = lineage_chimerism_section(pbsc)
+    assert alone is not None and "Arm " not in alone and "arms" not in alone and "allogeneic graft" not in alone
+
+
+@pytest.mark.slow
+def test_the_drug_course_on_a_grid_without_the_dose_edges_carries_the_doses_on():
+    """On days that left out a dose's edges (the run's 0.25-day output grid, a 1-h infusion ending at day 1/24), each
+    segment handed on the amounts at its last requested day, not at its end: docetaxel q3w drew 0 at every output
+    time beside 38.6 ng/mL simulated (review36c). On any grid, the course is the simulated one."""
+    from hemasim.interventions.dosed import drawn_course  # noqa: PLC0415
+
+    result = example_run("docetaxel_q3w.yaml")
+    sampled = result.observable("docetaxel_concentration_ng_per_mL")
+    shown = sampled > 1e-4 * sampled.max()
+    for step in (1, 4):  # the output grid, and every day
+        days = np.asarray(result.times[::step], dtype=np.float64)
+        got = drawn_course(result, "docetaxel", days=days)
+        assert got is not None and np.array_equal(got[0], days)
+        np.testing.assert_allclose(got[1][shown[::step]], sampled[::step][shown[::step]], rtol=1e-4)
+
+
+@pytest.mark.slow
+def test_the_arms_drug_figure_reads_each_arms_dosing_once(monkeypatch):
+    """The arms report's drug figure read an arm's dosed interventions (their drug-set and regimen files) again for
+    each drug it draws; the single run's passes them in (review36c). Once per arm, and the same curves."""
+    from hemasim.interventions import dosed  # noqa: PLC0415
+    from hemasim.report.plots import drug_figure  # noqa: PLC0415
+
+    pairs = [("q3w", example_run("docetaxel_q3w.yaml")), ("ac_d", example_run("regimen_ac_docetaxel.yaml"))]
+    assert sum(1 for o in pairs[1][1].model.observable_names if o.endswith("_concentration_ng_per_mL")) >= 2
+    before = [line.get_ydata() for ax in drug_figure(pairs).axes for line in ax.lines]
+    reads = []
+    real = dosed.run_dosing
+    monkeypatch.setattr(dosed, "run_dosing", lambda result: reads.append(result) or real(result))
+    after = [line.get_ydata() for ax in drug_figure(pairs).axes for line in ax.lines]
+    assert len(reads) == len(pairs)
+    assert len(before) == len(after) and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(before, after, strict=True))

@@ -15,7 +15,7 @@ import numpy as np
 
 from hemasim.endpoints import daily_ok, first_run, reads_on_day, value_on_day
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
-from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day
+from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day, has_lineage_chimerism
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
@@ -133,12 +133,19 @@ def lineage_chimerism_arms_section(arms: Sequence[tuple[str, Result]]) -> str | 
     """The lineage chimerism table of one run, or of a scenario's arms in one table: a T-cell and a myeloid column
     per arm, or one pair where every arm has the same shares (said so). Drawn arm by arm, two arms of a transplant
     gave two identical tables one under the other (report36). None where no arm has a graft with donor-tracked
-    counts."""
+    counts. An arm without an allogeneic graft gets no column and is named as such: the arms report once passed
+    only the arms with a graft, and a lone graft arm's table did not say whose it was (review36c)."""
     import html  # its entity tables only when reporting (docs/performance.md, goal 1)
 
     from hemasim.report.key_results import percent_number  # the report's one percentage rule
 
-    found = [(name, by_day) for name, r in arms if (by_day := chimerism_by_day(r)) is not None and by_day[1]]
+    found, without = [], []  # arms with a table's column; arms without an allogeneic graft
+    for name, r in arms:
+        by_day = chimerism_by_day(r) if has_lineage_chimerism(r) else None
+        if by_day is None:
+            without.append(name)
+        elif by_day[1]:  # a graft but a run that ends before the first day: no column, not "no graft"
+            found.append((name, by_day))
     if not found:
         return None
     def cell(v: float | None) -> str:
@@ -173,11 +180,15 @@ def lineage_chimerism_arms_section(arms: Sequence[tuple[str, Result]]) -> str | 
     names = [n for n, _ in found]
     whose = ""
     if same:
-        whose = f" The same in every arm ({html.escape(', '.join(names))}): shown once."
+        whose = f" The same in arms {html.escape(', '.join(names))}: shown once"
     elif len(found) > 1:
-        whose = " One column per arm."
-    elif names[0] and len(arms) > 1:
-        whose = f" Arm {html.escape(names[0])} (the other arms have no graft)."
+        whose = " One column per arm"
+    elif len(arms) > 1:
+        whose = f" Arm {html.escape(names[0])}"
+    if without:
+        whose += f"; {'arms' if len(without) > 1 else 'arm'} {html.escape(', '.join(without))} " \
+                 f"{'have' if len(without) > 1 else 'has'} no allogeneic graft"
+    whose += "." if whose else ""
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
             f"monocytes) after the graft {graft}; full donor chimerism is &ge; "
             f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "

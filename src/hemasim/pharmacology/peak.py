@@ -310,12 +310,14 @@ def plasma_course(ds: DrugSet, cov: Covariates, log: Sequence[Mapping[str, Any]]
     def advance(t0: float, t1: float, a: np.ndarray, infusion: float) -> tuple[np.ndarray, list[tuple[float, float]]]:
         system.rate[0] = infusion
         inside = np.flatnonzero((days >= t0) & (days <= t1))
-        sol = solve_ivp(system.rhs, (t0, t1), a, method="LSODA", rtol=_RTOL, atol=1e-12 * scale,
-                        t_eval=days[inside] if len(inside) else None)
+        # t1 always evaluated: the next segment starts from the amounts at t1, not at the last requested day (a grid
+        # without the dose edges carried an infusion's start state on: 0 ng/mL at every output; review36c)
+        at = np.append(days[inside], t1) if not len(inside) or days[inside[-1]] < t1 else days[inside]
+        sol = solve_ivp(system.rhs, (t0, t1), a, method="LSODA", rtol=_RTOL, atol=1e-12 * scale, t_eval=at)
         if not sol.success:
             raise RuntimeError(f"{ds.drug} concentration course: the PK integration failed ({sol.message})")
-        if len(inside):
-            out[inside] = np.maximum(sol.y[0], 0.0) / system.v1  # a later segment's start overwrites an edge's day
+        if len(inside):  # a later segment's start overwrites an edge's day
+            out[inside] = np.maximum(sol.y[0, :len(inside)], 0.0) / system.v1
         return sol.y[:, -1], []
 
     _walk(doses, float(days[-1]), system.i_depot + 1, system.i_depot, advance)

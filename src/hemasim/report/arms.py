@@ -68,7 +68,6 @@ def _other_sections(pairs: list[tuple[str, Any]]) -> list[str]:
     one table (a column per arm). Two arms of a transplant that differ only after the graft's first year printed
     the same chimerism table twice (report36)."""
     from hemasim.assembly import report_sections
-    from hemasim.interventions.transplant import has_lineage_chimerism
 
     out: list[str] = []
     drawn: dict[str, list[str]] = {}  # a section's HTML -> the arms it stands for
@@ -82,7 +81,7 @@ def _other_sections(pairs: list[tuple[str, Any]]) -> list[str]:
                 if not chimerism_done:
                     from hemasim.interventions.chimerism import lineage_chimerism_arms_section
 
-                    part = lineage_chimerism_arms_section([(n, r) for n, r in pairs if has_lineage_chimerism(r)])
+                    part = lineage_chimerism_arms_section(pairs)  # every arm: it names those without a graft
                     if part:
                         out.append(part)
                     chimerism_done = True

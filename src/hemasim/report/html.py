@@ -128,13 +128,16 @@ def name_html(name: str) -> str:
 ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*"),
      False),
-    ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_clonotype_richness_.*"), False),
+    ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_for_age_day|cd4_clonotype_richness_.*"),
+     False),
     # by day in the lineage chimerism section above too (a transplant's), so listed collapsed here
     ("Chimerism: T cells and myeloid cells", re.compile(r"donor_(t|myeloid)_chimerism_day\d+|full_donor_.*"), True),
     ("Chimerism: the donor share of each count", re.compile(r"donor_chimerism_.*"), True),
     ("Drugs", re.compile(r".*_(cumulative_auc|cmax_ng_per_mL|cmax_day|delivered_mg|fraction_of_planned_dose|"
                          r"cycle_delays)"), False),
-    ("Vaccine responses", re.compile(r".*_(igg_day28_au|igg_peak_au|relative_response|responder)"), False),
+    # all of hemasim.interventions.vaccine.VACCINE_UNITS (tests/test_endpoint_groups.py: no shipped endpoint in Other)
+    ("Vaccine responses", re.compile(r".*_(igg_day28_au|igg_peak_au|relative_response|responder|fold_rise|"
+                                     r"plasmablast_peak_day)"), False),
     ("Mobilisation and apheresis", re.compile(r"collected_cd34_per_kg|peak_cd34_blood_.*|cd34_blood_before_.*"),
      False),
     ("Infection", re.compile(r".*_(clearance_day|cleared|peak_anc|peak_cfu|peak_wbc|peak_cd8_effectors|"

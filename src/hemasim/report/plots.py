@@ -395,13 +395,24 @@ def _drawn_drug_series(result: Result, drug: str, k: int, arm: str, x: np.ndarra
 def drug_figure(result: Result | Arms, dosing: Any = None) -> Figure | None:
     """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs.
     Below four decades under the peak the curve is left out (a gap), not joined across. ``dosing``: a single run's
-    :func:`hemasim.interventions.dosed.run_dosing`, where the caller has it (read here otherwise)."""
+    :func:`hemasim.interventions.dosed.run_dosing`, where the caller has it (read here otherwise, once per arm)."""
     stacked = _stacked(result, "_concentration_ng_per_mL", 2.6)
     if stacked is None:
         return None
     fig, axes, drugs, arms = stacked
+    # each arm's dosing read once and handed to each of its drugs' curves: read by every curve, an arm's drug-set
+    # and regimen files were read once per drug it was given (review36c)
+    dosings: dict[int, Any] = {0: dosing} if dosing is not None and len(arms) == 1 else {}
+
+    def arm_dosing(k: int) -> Any:
+        from hemasim.interventions import dosed
+
+        if k not in dosings:
+            dosings[k] = dosed.run_dosing(arms[k][1])
+        return dosings[k]
+
     for ax, drug in zip(axes, drugs, strict=True):
-        series = [_drawn_drug_series(arms[k][1], drug, k, arm, x, c, dosing if len(arms) == 1 else None)
+        series = [_drawn_drug_series(arms[k][1], drug, k, arm, x, c, arm_dosing(k))
                   for k, arm, x, c in _arm_series(arms, f"{drug}_concentration_ng_per_mL")]
         peak = max(float(c.max()) for *_, c in series)
         floor = 1e-4 * peak if peak > 0 else 1e-6  # four decades below the peak
