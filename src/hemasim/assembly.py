@@ -192,12 +192,14 @@ def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
         if family is not None:
             out.setdefault(type(family), family)
     families = list(out.values())
-    # a course of two or more chemotherapy cycles: its endpoints by cycle (the run's nadir is one cycle's: report36)
-    from hemasim.interventions.chemo_cycles import cycle_endpoints
+    # a course of two or more chemotherapy cycles: its endpoints by cycle (the run's nadir is one cycle's: report36);
+    # the module imported only then (a healthy run, goal 1, loads nothing more)
+    if any(getattr(iv, "kind", None) in ("chemotherapy", "chemotherapy_regimen") for iv in scenario.interventions):
+        from hemasim.interventions.chemo_cycles import cycle_endpoints
 
-    cycles = cycle_endpoints(scenario)
-    if cycles is not None:
-        families.append(cycles)
+        cycles = cycle_endpoints(scenario)
+        if cycles is not None:
+            families.append(cycles)
     if scenario.patient.autoimmune_disease is not None:
         from hemasim.interventions.disease_activity import DiseaseActivityEndpoints
 

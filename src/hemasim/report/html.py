@@ -822,7 +822,7 @@ def reference_band_note(scen: dict[str, Any]) -> str:
 #: geometric centre, so within 1% of the patients' value
 COHORT_ENDPOINT_HEADER = ("<tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th>"
                           '<th title="share of the patients: with a value; of days below a threshold or a count, with '
-                          'any (above 0); of a flag, with it (1)">patients</th>'
+                          'any (above 0); of a day, that reached it; of a flag, with it (1)">patients</th>'
                           "<th>unit</th><th>definition</th></tr>")
 BANDS_CAPTION = ("Line: the median count at each time; shading: where the middle 90% of patients lie (from "
                  "the 5th to the 95th percentile); each read to within 1% (the cohort tallies its patients' counts in "
@@ -831,13 +831,15 @@ BANDS_CAPTION = ("Line: the median count at each time; shading: where the middle
 
 def _reached_words(row: dict[str, Any]) -> str:
     """What a cohort's share of patients counts, after it ("52% with any day"): the summary's ``fraction_reaching``
-    is the share with a value, but of a number of days (or a count) the share above 0 and of a flag the share with
-    it; "patients reaching" 52% of days_anc_below_0p5 read oddly (report36)."""
+    is the share with a value, but of a number of days (or a count) the share above 0, of a day the share that
+    reached it and of a flag the share with it; "patients reaching" 52% of days_anc_below_0p5 read oddly (report36)."""
     name, unit = str(row["endpoint"]), str(row.get("unit"))
     if name.startswith("days_"):
         return "with any day"
     if unit == "count":
         return "with any"
+    if unit.startswith("day"):  # a day something happened (a recovery, an engraftment, a nadir's day)
+        return "reached"
     return "yes" if unit == "flag" else "with a value"
 
 
