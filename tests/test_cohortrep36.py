@@ -149,3 +149,15 @@ def test_a_cohort_gives_them_per_patient_summarised_and_cycle_1_first_in_its_rep
     values = {e.name: e.value for e in evaluate_endpoints(single)}
     for k, (low, day) in enumerate(run_cycle_nadirs(single), start=1):
         assert values[f"anc_nadir_cycle{k}"] == pytest.approx(low) and values[f"anc_nadir_day_cycle{k}"] == day
+
+
+def test_each_patients_cycle_start_is_read_as_a_single_day_is():
+    # the count on each patient's own cycle-start day (the did-not-fall rule's reference), read as value_on_day reads
+    # one day for every patient: on an output, and between two
+    from hemasim.endpoints import _values_on_days, value_on_day
+
+    times = np.arange(0.0, 10.5, 0.5)
+    v = np.vstack([np.linspace(1.0, 3.0, len(times)), np.linspace(5.0, 0.0, len(times))])
+    days = np.array([2.0, 3.25])
+    want = [float(value_on_day(times, v[i:i + 1], days[i])[0]) for i in range(2)]
+    assert _values_on_days(times, v, days).tolist() == want

@@ -245,10 +245,22 @@ def cycle_nadirs(times: np.ndarray, v: np.ndarray, starts: np.ndarray
         lowest = np.argmin(np.where(inside, v, np.inf), axis=1)
         low[:, j] = np.where(some, v[np.arange(n), lowest], np.nan)
         day[:, j] = np.where(some, times[lowest] - s, np.nan)
-        for i in np.flatnonzero(some):  # the count on the cycle's first day, as value_on_day reads a day
-            begin = float(value_on_day(times, v[i:i + 1], float(s[i]))[0])
-            fallen[i, j] = bool(fell(np.array([[begin, low[i, j]]]))[0])
+        rows = np.flatnonzero(some)
+        begin = _values_on_days(times, v[rows], s[rows])  # the count on the cycle's first day
+        fallen[rows, j] = fell(np.stack([begin, low[rows, j]], axis=1))
     return low, day, fallen
+
+
+def _values_on_days(times: np.ndarray, v: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Per row of ``v`` (N, T), its value on its own day (``days`` (N,), within the outputs), read as
+    :func:`value_on_day` reads one day for every row (the output on it, else linear between the two either side)."""
+    k = np.minimum(np.searchsorted(times, days - 1e-9), len(times) - 1)  # the first output at or after each day
+    before = np.maximum(k - 1, 0)
+    exact = (k == 0) | (np.abs(times[k] - days) <= 1e-9)
+    gap = np.where(exact, 1.0, times[k] - times[before])
+    w = np.where(exact, 1.0, (days - times[before]) / gap)
+    rows = np.arange(len(days))
+    return np.where(exact, v[rows, k], (1.0 - w) * v[rows, before] + w * v[rows, k])
 
 
 def cycle_days_below(times: np.ndarray, v: np.ndarray, starts: np.ndarray, threshold: float) -> np.ndarray:
