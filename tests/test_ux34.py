@@ -108,7 +108,7 @@ def test_the_endpoint_table_says_below_what_a_count_did_not_fall():
     row = {"endpoint": "platelet_recovery_day", "median": 40.0, "p05": 35.0, "p95": 45.0, "fraction_reaching": 0.8,
            "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 0.2}
     report = render_cohort_report({"n_patients": 40, "endpoints": [row]}, b"", {"scenario": {"name": "c"}})
-    assert "80% (20% did not fall below 20)" in report
+    assert "80% reached (20% did not fall below 20)" in report
 
 
 @pytest.mark.parametrize(("field", "guess"), [("total_dose_Gy", None), ("dose_mg_per_m2", None),

@@ -184,14 +184,22 @@ def _kinds_present(scenario: Scenario) -> list[type[InterventionSpec]]:
 
 
 def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
-    """The endpoint families the scenario's interventions call for (one per family, registration order), then the
-    patient's: an autoimmune disease's activity (:mod:`hemasim.interventions.disease_activity`)."""
+    """The endpoint families the scenario's interventions call for (one per family, registration order), the
+    chemotherapy's per-cycle endpoints (:mod:`hemasim.interventions.chemo_cycles`), then the patient's: an autoimmune disease's activity (:mod:`hemasim.interventions.disease_activity`)."""
     out: dict[type[EndpointFamily], EndpointFamily] = {}
     for kind in _kinds_present(scenario):
         family = kind.endpoint_family(scenario.interventions)
         if family is not None:
             out.setdefault(type(family), family)
     families = list(out.values())
+    # a course of two or more chemotherapy cycles: its endpoints by cycle (the run's nadir is one cycle's: report36);
+    # the module imported only then (a healthy run, goal 1, loads nothing more)
+    if any(getattr(iv, "kind", None) in ("chemotherapy", "chemotherapy_regimen") for iv in scenario.interventions):
+        from hemasim.interventions.chemo_cycles import cycle_endpoints
+
+        cycles = cycle_endpoints(scenario)
+        if cycles is not None:
+            families.append(cycles)
     if scenario.patient.autoimmune_disease is not None:
         from hemasim.interventions.disease_activity import DiseaseActivityEndpoints
 

@@ -182,6 +182,102 @@ def chemotherapy_doses(scenario: Scenario | None, administrations: Sequence[Mapp
     return [a for a in administrations if a.get("drug") in drugs and a.get("action") == "given"]
 
 
+def chemotherapy_cycle_plan(scenario: Scenario | None) -> dict[tuple[str, int], int]:
+    """(drug, its cycle number as the administration log counts it, from 1) -> the run's cycle (from 0) it belongs to:
+    the run's cycles are the distinct planned first days of the cycles of ``scenario``'s chemotherapy (its
+    ``chemotherapy`` interventions and the chemotherapy drugs of its combination regimens, as
+    :func:`chemotherapy_doses`), in order, so that the drugs of a combination given on one day make one cycle and a
+    regimen's phases follow one another. Empty without a scenario or chemotherapy."""
+    from hemasim.interventions.chemotherapy import ChemotherapySpec
+    from hemasim.interventions.dosed import dosed_interventions, drug_set_of
+
+    if scenario is None:
+        return {}
+    parts = [(drug_set_of(iv.drug_set).drug, iv.schedule.cycle_starts())
+             for iv in dosed_interventions(scenario.interventions) if isinstance(iv, ChemotherapySpec)]
+    starts = sorted({s for _, days in parts for s in days})
+    return {(drug, c): starts.index(s) for drug, days in parts for c, s in enumerate(days, start=1)}
+
+
+def chemotherapy_cycle_starts(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],
+                              n_patients: int = 1) -> np.ndarray:
+    """(patients, the run's planned cycles: :func:`chemotherapy_cycle_plan`): the day each cycle began for each patient
+    (its first chemotherapy dose given, a delay moving it), NaN for a cycle the patient was not given within the run
+    (pushed past its end by delays). The one reading of a run's cycles: the single run's per-cycle rows and a
+    cohort's per-cycle endpoints (:class:`hemasim.interventions.chemo_cycles.CycleEndpoints`)."""
+    plan = chemotherapy_cycle_plan(scenario)
+    out = np.full((n_patients, max(plan.values(), default=-1) + 1), np.nan)
+    for a in chemotherapy_doses(scenario, administrations):
+        given = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n_patients,))
+        cycle = np.broadcast_to(np.asarray(a.get("cycle", 1), dtype=np.int64), (n_patients,))
+        for i in np.flatnonzero(given > 0):
+            k = plan.get((str(a["drug"]), int(cycle[i])))
+            if k is not None:
+                out[i, k] = np.fmin(out[i, k], float(a["day"]))
+    return out
+
+
+def _cycle_windows(times: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(patients, cycles, 2): each cycle's first day and the next given cycle's (inf: the run's end), NaN for a cycle
+    not given. A patient's cycle reaches to his next cycle, on his own timeline after a delay."""
+    k = starts.shape[1]
+    ends = np.full(starts.shape, np.inf)
+    for j in range(k - 2, -1, -1):  # the next given cycle's first day (a later one where the next was not given)
+        ends[:, j] = np.where(np.isnan(starts[:, j + 1]), ends[:, j + 1], starts[:, j + 1])
+    return np.stack([starts, np.where(np.isnan(starts), np.nan, ends)], axis=2)
+
+
+def cycle_nadirs(times: np.ndarray, v: np.ndarray, starts: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per patient (rows of ``v``) and cycle (columns of ``starts``: :func:`chemotherapy_cycle_starts`), the lowest
+    value from the cycle's first dose to the next cycle's (or the run's end), its day counted from the cycle's first
+    dose (day 0), and whether the count fell in the cycle: its lowest more than :data:`NADIR_FALL` below its value
+    on the cycle's first day (between the outputs around it), the run's nadir day's rule (:func:`fell`). NaN (and
+    False) for a cycle not given, or with no output in it (an output interval longer than the cycle)."""
+    v = np.asarray(v, dtype=np.float64)
+    windows = _cycle_windows(times, starts)
+    n, k = starts.shape
+    low, day, fallen = np.full((n, k), np.nan), np.full((n, k), np.nan), np.zeros((n, k), dtype=bool)
+    for j in range(k):
+        s, e = windows[:, j, 0], windows[:, j, 1]
+        inside = (times[None, :] >= s[:, None]) & (times[None, :] < e[:, None])  # False where s is NaN
+        some = inside.any(axis=1)
+        lowest = np.argmin(np.where(inside, v, np.inf), axis=1)
+        low[:, j] = np.where(some, v[np.arange(n), lowest], np.nan)
+        day[:, j] = np.where(some, times[lowest] - s, np.nan)
+        rows = np.flatnonzero(some)
+        begin = _values_on_days(times, v[rows], s[rows])  # the count on the cycle's first day
+        fallen[rows, j] = fell(np.stack([begin, low[rows, j]], axis=1))
+    return low, day, fallen
+
+
+def _values_on_days(times: np.ndarray, v: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Per row of ``v`` (N, T), its value on its own day (``days`` (N,), within the outputs), read as
+    :func:`value_on_day` reads one day for every row (the output on it, else linear between the two either side)."""
+    k = np.minimum(np.searchsorted(times, days - 1e-9), len(times) - 1)  # the first output at or after each day
+    before = np.maximum(k - 1, 0)
+    exact = (k == 0) | (np.abs(times[k] - days) <= 1e-9)
+    gap = np.where(exact, 1.0, times[k] - times[before])
+    w = np.where(exact, 1.0, (days - times[before]) / gap)
+    rows = np.arange(len(days))
+    return np.where(exact, v[rows, k], (1.0 - w) * v[rows, before] + w * v[rows, k])
+
+
+def cycle_days_below(times: np.ndarray, v: np.ndarray, starts: np.ndarray, threshold: float) -> np.ndarray:
+    """Per patient and cycle (as :func:`cycle_nadirs`), the days with ``v`` below ``threshold``, counted as
+    :class:`DaysBelow` counts the run's (each output interval below by its start), so that a patient's cycles add up
+    to the run's when the first cycle starts it; NaN for a cycle not given."""
+    v = np.asarray(v, dtype=np.float64)
+    windows = _cycle_windows(times, starts)
+    below = (v[:, :-1] < threshold) * np.diff(times)[None, :]
+    out = np.full(starts.shape, np.nan)
+    for j in range(starts.shape[1]):
+        s, e = windows[:, j, 0], windows[:, j, 1]
+        inside = (times[None, :-1] >= s[:, None]) & (times[None, :-1] < e[:, None])
+        out[:, j] = np.where(np.isnan(s), np.nan, (below * inside).sum(axis=1))
+    return out
+
+
 def still_falling(v: np.ndarray) -> np.ndarray:
     """Per patient (rows of ``v``): is the lowest value no nadir but where the count stood when the run ended? After
     it the count came back less than :data:`NADIR_FALL` (1%) of its fall from the start and of the lowest value itself.

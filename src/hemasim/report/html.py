@@ -126,6 +126,9 @@ def name_html(name: str) -> str:
 #: ``_did_not_fall`` / ``_did_not_rise`` flag goes with the endpoint it qualifies. An allogeneic transplant's table had
 #: 79 rows in one list, 28 of them the donor share of each count on four days (report36)
 ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    # a course of chemotherapy cycles (hemasim.interventions.chemo_cycles), after the run's counts
+    ("Chemotherapy cycles", re.compile(r"anc_nadir(_day)?_cycle\d+|days_anc_below_0p5_cycle\d+|"
+                                       r"chemotherapy_cycle\d+_\w+|.*_relative_dose_intensity"), False),
     ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*"),
      False),
     ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_for_age_day|cd4_clonotype_richness_.*"),
@@ -820,11 +823,27 @@ def reference_band_note(scen: dict[str, Any]) -> str:
 #: resolution)" asked the reader to know how the cohort stores its counts: firsthour27). The counts are tallied in
 #: log-spaced bins (hemasim.cohort.runner.BAND_RANGES, N_BINS: at most 1.8% wide, the IgG's) and read at a bin's
 #: geometric centre, so within 1% of the patients' value
-COHORT_ENDPOINT_HEADER = ("<tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th>"
+COHORT_ENDPOINT_HEADER = ("<tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th>"
+                          '<th title="share of the patients: with a value; of days below a threshold or a count, with '
+                          'any (above 0); of a day, that reached it; of a flag, with it (1)">patients</th>'
                           "<th>unit</th><th>definition</th></tr>")
 BANDS_CAPTION = ("Line: the median count at each time; shading: where the middle 90% of patients lie (from "
                  "the 5th to the 95th percentile); each read to within 1% (the cohort tallies its patients' counts in "
                  "narrow bins instead of keeping every patient's curve)")
+
+
+def _reached_words(row: dict[str, Any]) -> str:
+    """What a cohort's share of patients counts, after it ("52% with any day"): the summary's ``fraction_reaching``
+    is the share with a value, but of a number of days (or a count) the share above 0, of a day the share that
+    reached it and of a flag the share with it; "patients reaching" 52% of days_anc_below_0p5 read oddly (report36)."""
+    name, unit = str(row["endpoint"]), str(row.get("unit"))
+    if name.startswith("days_"):
+        return "with any day"
+    if unit == "count":
+        return "with any"
+    if unit.startswith("day"):  # a day something happened (a recovery, an engraftment, a nadir's day)
+        return "reached"
+    return "yes" if unit == "flag" else "with a value"
 
 
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
@@ -849,7 +868,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             return esc(str(r.get("missing") or "n/a"))
         not_fallen = r.get("fraction_did_not_fall")
         of = flag_denominator_text(r)  # a flag none for some patients: whom the share is of
-        return percent_text(r["fraction_reaching"]) + ("" if of == "of patients" else f" {esc(of)}") + (
+        return percent_text(r["fraction_reaching"]) + f" {_reached_words(r)}" + (
+            "" if of == "of patients" else f" {esc(of)}") + (
             f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "") + \
             esc(cohort_caveat_text(r))
 

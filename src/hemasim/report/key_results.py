@@ -26,12 +26,11 @@ from hemasim.endpoints import (
     NADIR_FALL,
     RUN_LONGER,
     DayOfNadir,
-    DaysBelow,
     Nadir,
-    chemotherapy_doses,
-    fell,
-    value_on_day,
+    chemotherapy_cycle_starts,
 )
+from hemasim.endpoints import cycle_days_below as endpoint_cycle_days_below
+from hemasim.endpoints import cycle_nadirs as endpoint_cycle_nadirs
 from hemasim.endpoints import still_falling as still_falling_rows
 from hemasim.interventions.vaccine import RESPONDER_SHARE, SEROCONVERSION_FOLD_RISE
 
@@ -442,32 +441,27 @@ def _in_cycle(day: float, result: Result | None) -> str:
 def chemotherapy_cycle_days(result: Result) -> list[float]:
     """The days a cycle of the scenario's chemotherapy began (its first dose given), in order: its
     ``chemotherapy`` interventions and the chemotherapy drugs of its combination regimens (a regimen's phases
-    follow one another, so their cycles are the run's cycles in turn); G-CSF is not looked at."""
-    starts: dict[tuple[str, int], float] = {}
-    for a in chemotherapy_doses(result.record.scenario, result.record.administrations):
-        key = (str(a["drug"]), int(a.get("cycle", 0)))
-        starts[key] = min(float(a["day"]), starts.get(key, float("inf")))
-    return sorted(set(starts.values()))
+    follow one another, so their cycles are the run's cycles in turn); G-CSF is not looked at. The cycles the
+    per-cycle endpoints read (:func:`hemasim.endpoints.chemotherapy_cycle_starts`), those given within the run."""
+    starts = chemotherapy_cycle_starts(result.record.scenario, result.record.administrations)[0]
+    return [float(d) for d in starts if not math.isnan(d)]
+
+
+def _given_cycle_starts(result: Result) -> np.ndarray:
+    """(1, cycles given) start days of :func:`chemotherapy_cycle_days`, as the per-cycle endpoint functions read them."""
+    return np.array([chemotherapy_cycle_days(result)], dtype=np.float64).reshape(1, -1)
 
 
 def cycle_nadirs(result: Result, observable: str = "anc_1e9_per_L") -> list[tuple[float, float]]:
     """Per chemotherapy cycle (from its first dose to the next cycle's), the lowest ``observable`` and its day
     counted from the cycle's first dose, (nan, nan) for a cycle with no output in it (an output interval longer than
     the cycle), so that the list has one entry a cycle; empty for fewer than two cycles (the run's nadir endpoint
-    says it)."""
-    starts = chemotherapy_cycle_days(result)
-    if len(starts) < 2 or result.is_cohort or observable not in result.model.observable_names:
+    says it). The per-cycle endpoints' reading (:func:`hemasim.endpoints.cycle_nadirs`)."""
+    starts = _given_cycle_starts(result)
+    if starts.shape[1] < 2 or result.is_cohort or observable not in result.model.observable_names:
         return []
-    times, values = result.times, result.observable(observable)
-    out = []
-    for start, end in zip(starts, [*starts[1:], float("inf")], strict=True):
-        inside = np.flatnonzero((times >= start) & (times < end))
-        if len(inside):
-            lowest = inside[np.argmin(values[inside])]
-            out.append((float(values[lowest]), float(times[lowest] - start)))
-        else:
-            out.append((math.nan, math.nan))
-    return out
+    low, day, _ = endpoint_cycle_nadirs(result.times, result.observable(observable)[None, :], starts)
+    return [(float(v), float(d)) for v, d in zip(low[0], day[0], strict=True)]
 
 
 def hb_peak_text(values: Mapping[str, EndpointValue], result: Result | None = None) -> str | None:
@@ -508,15 +502,12 @@ def cycle_days_below(result: Result, threshold: float, observable: str = "anc_1e
     """Per chemotherapy cycle (from its first dose to the next cycle's), the days with ``observable`` below
     ``threshold``, counted as the run's ``days_*_below_*`` endpoint counts them (each output interval below by its
     start, :class:`hemasim.endpoints.DaysBelow`), so that the cycles add up to it when the first cycle starts the
-    run; empty for fewer than two cycles."""
-    starts = chemotherapy_cycle_days(result)
-    if len(starts) < 2 or result.is_cohort or observable not in result.model.observable_names:
+    run; empty for fewer than two cycles. The per-cycle endpoints' reading (:func:`hemasim.endpoints.cycle_days_below`)."""
+    starts = _given_cycle_starts(result)
+    if starts.shape[1] < 2 or result.is_cohort or observable not in result.model.observable_names:
         return []
-    times, values = result.times, result.observable(observable)
-    count = DaysBelow(observable, threshold, label="")
-    cuts = np.searchsorted(times[:-1], [*starts, float("inf")])  # the first output interval of each cycle
-    return [float(count.values(times[i:j + 1], values[None, i:j + 1])[0]) for i, j in zip(cuts[:-1], cuts[1:],
-                                                                                            strict=True)]
+    return [float(d) for d in endpoint_cycle_days_below(result.times, result.observable(observable)[None, :], starts,
+                                                         threshold)[0]]
 
 
 def _cycle_nadirs_text(result: Result) -> str:
@@ -526,15 +517,14 @@ def _cycle_nadirs_text(result: Result) -> str:
     (:func:`hemasim.endpoints.fell`) on the count on the cycle's first day (between the outputs around it) and its
     lowest; "no output in it" for a cycle shorter than the output interval (its entry was dropped, and the later
     cycles' nadirs were shown under the numbers before theirs)."""
-    nadirs = cycle_nadirs(result)
-    if not nadirs:
+    starts = _given_cycle_starts(result)
+    if starts.shape[1] < 2 or result.is_cohort or "anc_1e9_per_L" not in result.model.observable_names:
         return ""
-    starts = chemotherapy_cycle_days(result)
-    values = result.observable("anc_1e9_per_L")
-    begin = [float(value_on_day(result.times, values[None, :], s)[0]) for s in starts]
+    # the per-cycle endpoints' rule (hemasim.endpoints.cycle_nadirs): read once, there
+    low, day, fallen = endpoint_cycle_nadirs(result.times, result.observable("anc_1e9_per_L")[None, :], starts)
     return " · ".join(f"{i}: no output in it" if math.isnan(v) else
-                      f"{i}: {count_text(v)} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
-                      for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=True), start=1))
+                      f"{i}: {count_text(v)} (day {d:g})" if f else f"{i}: did not fall"
+                      for i, (v, d, f) in enumerate(zip(low[0], day[0], fallen[0], strict=True), start=1))
 
 
 def _cycle_days_text(days: Sequence[float]) -> str:
@@ -847,19 +837,93 @@ def cohort_caveat_text(row: Mapping[str, Any]) -> str:
     return "".join(f"; {p}" for p in parts)
 
 
+def _by_cycle(by_name: Mapping[str, Mapping[str, Any]], name: Any, text: Any) -> str:
+    """"1: ... · 2: ... · 3: ...": ``text(row)`` of endpoint ``name(k)`` for each cycle k the summary has."""
+    parts, k = [], 1
+    while (row := by_name.get(name(k))) is not None:
+        parts.append(f"{k}: {text(row)}")
+        k += 1
+    return " · ".join(parts)
+
+
+def _share(row: Mapping[str, Any]) -> str:
+    return "–" if row.get("fraction_reaching") is None else percent_text(float(row["fraction_reaching"]))
+
+
+def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    """A course of two or more chemotherapy cycles (:mod:`hemasim.interventions.chemo_cycles`): cycle 1's ANC nadir,
+    its time to nadir and its grade 4 neutropenia, then each of them by cycle, the cycles a dose rule delayed or
+    reduced and each drug's relative dose intensity, as Friberg-type papers and the labels report them. The run's
+    nadir day of a three-cycle docetaxel cohort read "median day 50.5", cycle 3's (report36). Empty otherwise."""
+    from hemasim.interventions.chemo_cycles import (
+        cycle_delayed_name,
+        cycle_grade4_name,
+        cycle_nadir_day_name,
+        cycle_nadir_name,
+        cycle_reduced_name,
+    )
+
+    if cycle_nadir_name(1) not in by_name:
+        return []
+    nadir, day, g4 = (by_name[f(1)] for f in (cycle_nadir_name, cycle_nadir_day_name, cycle_grade4_name))
+
+    def median(row: Mapping[str, Any]) -> str:
+        return "–" if row.get("median") is None else value_text(str(row["unit"]), cohort_number(str(row["unit"]),
+                                                                                                 float(row["median"])))
+
+    def days(row: Mapping[str, Any]) -> str:  # "0.25 d": the hours of day_text are too long for a list of cycles
+        return "–" if row.get("median") is None else f"{day_text(cohort_number('day', float(row['median'])), False)} d"
+
+    def nadir_and_day(row: Mapping[str, Any]) -> str:
+        k = str(row["endpoint"]).removeprefix("anc_nadir_cycle")
+        day_row = by_name.get(cycle_nadir_day_name(int(k)), {})
+        return f"{median(row)} (day {median(day_row)})" if day_row.get("median") is not None else median(row)
+
+    out = [("ANC nadir, cycle 1", str(nadir["definition"]), _cohort_value(nadir)),
+           ("Time to ANC nadir, cycle 1 (days after the cycle's first dose)", str(day["definition"]),
+            _cohort_value(day) + _no_nadir_share(by_name, cycle_nadir_day_name(1))),
+           ("Grade 4 neutropenia, cycle 1 (ANC < 0.5 ×10⁹/L): patients with any day; their days",
+            str(g4["definition"]), _cohort_value(g4)),
+           ("ANC nadir by cycle, ×10⁹/L: median (median day of the cycle)",
+            "each cycle's ANC nadir and its day counted from the cycle's first dose (day 0), the median over the "
+            "patients given the cycle; the endpoints anc_nadir_cycle<k> and anc_nadir_day_cycle<k>",
+            _by_cycle(by_name, cycle_nadir_name, nadir_and_day)),
+           ("Grade 4 neutropenia by cycle: share of all patients",
+            "share of all patients with any day of ANC < 0.5 ×10⁹/L in the cycle (CTCAE grade 4 neutropenia), and the "
+            "median days of grade 4 of all patients; the endpoints days_anc_below_0p5_cycle<k>",
+            _by_cycle(by_name, cycle_grade4_name, lambda r: f"{_share(r)} (median {days(r)})"))]
+    if cycle_delayed_name(1) in by_name:
+        out.append(("Cycle delayed by a dose rule: share of all patients",
+                    "share of all patients whose cycle a dose rule delayed (its count below the rule's threshold on the "
+                    "planned day); the endpoints chemotherapy_cycle<k>_delayed",
+                    _by_cycle(by_name, cycle_delayed_name, _share)))
+    if cycle_reduced_name(1) in by_name:
+        out.append(("Dose reduced: share of the patients given the cycle",
+                    "share of the patients given the cycle whose dose was below the full dose (a dose rule's "
+                    "reduction, in this cycle or an earlier one); the endpoints chemotherapy_cycle<k>_dose_reduced",
+                    _by_cycle(by_name, cycle_reduced_name, _share)))
+    for name, row in by_name.items():
+        if name.endswith("_relative_dose_intensity"):
+            drug = name.removesuffix("_relative_dose_intensity")
+            out.append((f"Relative dose intensity, {drug}", str(row["definition"]), _cohort_value(row)))
+    return out
+
+
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     """A "Key results" section for a cohort: the share of patients with each grade-4 episode or flag, and the
-    median and 5-95% range of each key value."""
+    median and 5-95% range of each key value; for a course of chemotherapy cycles, cycle 1's and each cycle's first
+    (:func:`_cohort_cycle_rows`)."""
     by_name = {str(r["endpoint"]): r for r in summary_rows}
     rows = _key_rows(list(by_name))
-    if not rows:
+    cycles = _cohort_cycle_rows(by_name)
+    if not rows and not cycles:
         return ""
     esc = html.escape
-    cells = [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n]) + _no_nadir_share(by_name, day)
-              + cohort_caveat_text(by_name[n])) for n, label, day in rows]
+    cells = cycles + [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n]) + _no_nadir_share(by_name, day)
+                       + cohort_caveat_text(by_name[n])) for n, label, day in rows]
     hb_peak = _cohort_hb_peak(by_name)
     if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
-        at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
+        at = next((len(cycles) + i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
         cells.insert(at, (HB_MAX_LABEL, str(by_name["hemoglobin_max_after_engraftment"]["definition"]), hb_peak))
     body = "".join(f'<tr>{row_head(label, title)}<td title="{esc(definition_text(title))}">{esc(text)}</td></tr>'
                    for label, title, text in cells)
