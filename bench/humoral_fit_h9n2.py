@@ -1,0 +1,224 @@
+"""Fit of humoral parameters on the H9N2 dose-ranging antibody course (branch humfit36; issue 17; rule committed first:
+docs/sensitivity.md, "Humoral fit (branch humfit36)").
+
+Data (data/h9n2_vaccine_dose_course/mn_gmt.csv): Aichinger 2015 (Clin Vaccine Immunol 22:46, PMC4278922 Table 4),
+healthy adults 18-49 y, two doses of a non-adjuvanted whole-virus H9N2 vaccine 21 days apart at 3.75, 7.5, 15, 30 or
+45 ug HA; microneutralisation GMT (95% CI) on study days 21, 42 and 180 (15 values; day 0 is the assay's floor, not
+fitted). The study is the source of no validation target.
+
+Read-outs, unit-free: the model's antigen-specific IgG (AU) times one common factor c per study (one assay), c
+profiled out in closed form at every evaluation (the weighted mean of log(GMT / IgG)), so only ratios between time
+points and between dose groups enter. Objective: sum over the 15 values of (log GMT - log(c IgG))^2 / (2 se^2), se the
+log-scale SE from the 95% CI, ln(hi/lo) / 3.92 (the engine's lognormal likelihood with fixed sigma per value).
+The engine: hemasim.inference (Objective, fit, profile_likelihood, identifiability) on the problem this script writes
+to bench/humoral_fit/ (a scenario per dose group; 15 ug = 1 standard dose).
+
+    python bench/humoral_fit_h9n2.py [--starts 4] [--out bench/results/humoral_fit_h9n2.json] [--no-profiles]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data/h9n2_vaccine_dose_course/mn_gmt.csv"
+WORK = ROOT / "bench/humoral_fit"
+OBSERVABLE = "h9n2_ha_igg_au"
+STANDARD_DOSE_UG = 15.0  # HA per strain of a seasonal inactivated influenza vaccine: 1 standard dose
+FIRST_DOSE_DAY = 1.0  # study day 0 is model day 1 (the second dose: study day 21, model day 22)
+Z975 = 1.959963984540054
+
+#: the parameters freed (pre-registered, branch humfit36): the greedy prefix of the Fisher screen at the shipped values
+#: (``--screen``, bench/results/humoral_fit_h9n2_screen.json) whose largest marginal SE stays <= 0.5 log10; bounds:
+#: the records' own, the lower ones above 0 for the log10 scale
+FREED = [
+    ("vaccine_b_expansion_per_day", 0.05, 10.0),
+    ("vaccine_memory_fraction", 1e-3, 1.0),
+    ("recall_long_lived_plasma_cell_fraction", 1e-4, 1.0),
+    ("long_lived_plasma_cell_fraction", 1e-4, 1.0),
+    ("vaccine_antigen_half_saturation_au", 1e-4, 10.0),
+]
+#: the screen's other candidates (issue 17's 12 humoral movers), with bounds for the screen's problem only
+OTHERS = [
+    ("short_lived_plasma_cell_fraction", 1e-4, 0.5),
+    ("recall_short_lived_plasma_cell_fraction", 1e-4, 0.5),
+    ("vaccine_memory_recall_per_au_day", 0.05, 500.0),
+]
+
+
+def rows() -> list[dict]:
+    with DATA.open() as fh:
+        return [r for r in csv.DictReader(fh) if r["use"] == "fit"]
+
+
+def dose_id(dose_ug: str) -> str:
+    return "dose_" + dose_ug.replace(".", "p") + "ug"
+
+
+def write_problem(freed: list[tuple[str, float, float]], nominal: dict[str, float]) -> Path:
+    """The scenarios, measurements and problem under bench/humoral_fit/ (regenerated from the data file)."""
+    base = (WORK / "h9n2_two_doses.yaml").read_text()
+    data = rows()
+    doses = list(dict.fromkeys(r["dose_ug"] for r in data))
+    conditions = []
+    for d in doses:
+        rel = float(d) / STANDARD_DOSE_UG
+        text = base.replace("dose: 1.0}", f"dose: {rel!r}}}")
+        (WORK / f"scenario_{dose_id(d)}.yaml").write_text(text)
+        conditions.append(f"  - {{id: {dose_id(d)}, scenario: scenario_{dose_id(d)}.yaml}}")
+    observables, meas = [], ["condition,time_days,observable,value"]
+    for r in data:
+        se = math.log(float(r["gmt_ci_high"]) / float(r["gmt_ci_low"])) / (2 * Z975)
+        oid = f"mn_{dose_id(r['dose_ug'])}_d{r['study_day']}"
+        observables.append(f"  - {{id: {oid}, hemasim: {OBSERVABLE}, noise: {{model: lognormal, sigma: {se:.6f}}}}}")
+        meas.append(f"{dose_id(r['dose_ug'])},{FIRST_DOSE_DAY + float(r['study_day'])},{oid},{r['gmt']}")
+    (WORK / "measurements.csv").write_text("\n".join(meas) + "\n")
+    # the recall shares start 0.1% off the primary ones: equal shares merge the recall pools into the primary ones
+    # (hemasim.biology.vaccine), another model structure, which one batch cannot mix; the dynamics are the same
+    start = {n: min(max(nominal[n], lo), hi) * (1.001 if n.startswith("recall_") else 1.0) for n, lo, hi in freed}
+    params = [f"  - {{id: {n}, target: {n}, lower: {lo}, upper: {hi}, nominal: {start[n]!r}, scale: log10}}"
+              for n, lo, hi in freed]
+    problem = WORK / "problem.yaml"
+    problem.write_text("# written by bench/humoral_fit_h9n2.py from data/h9n2_vaccine_dose_course/mn_gmt.csv\n"
+                       "name: humoral parameters on the H9N2 dose-ranging antibody course (Aichinger 2015)\n"
+                       "measurements: measurements.csv\nconditions:\n" + "\n".join(conditions) +
+                       "\nobservables:\n" + "\n".join(observables) + "\nparameters:\n" + "\n".join(params) +
+                       "\nsolver: {rtol: 1.0e-6}\n")
+    return problem
+
+
+def free_scale_objective(problem_path: Path):
+    """The engine's Objective with the common assay factor c profiled out in closed form."""
+    from hemasim.inference import Objective, load_problem
+
+    class FreeScaleObjective(Objective):
+        def predict(self, theta):
+            raw = super().predict(theta)
+            sig, _ = self._sigmas(self.all_values(np.atleast_2d(theta)))
+            w = 1.0 / sig ** 2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_c = np.sum(w * (np.log(self.data)[None] - np.log(raw)), axis=1) / np.sum(w, axis=1)
+            self.last_log_c = log_c
+            return raw * np.exp(log_c)[:, None]
+
+    return FreeScaleObjective(load_problem(problem_path))
+
+
+#: every humoral mover the screen considers (issue 17's 12; bounds for the screen's problem only)
+CANDIDATES = FREED + OTHERS + [
+    ("memory_b_maturation_days", 0.5, 365.0),
+    ("antibody_feedback_half_max_au", 1.0, 1e6),
+    ("vaccine_b_help_half_saturation_per_uL", 0.1, 1000.0),
+    ("vaccine_cd4_help_half_saturation_per_uL", 1.0, 2000.0),
+]
+
+
+def screen(defaults: dict[str, float]) -> None:
+    """Local identifiability at the shipped values, before any fit: the sensitivities of the log read-outs (the
+    common factor removed) to log10 of each candidate, weighted by 1/se, and what the Fisher information says of
+    each alone and of sets of them. Reads no GMT, only the CIs' widths (the weights)."""
+    from hemasim.inference import Objective, load_problem
+
+    problem = write_problem(CANDIDATES, {**defaults, "memory_b_maturation_days": 0.5})
+    obj = Objective(load_problem(problem))
+    h = 0.05
+    batch = np.repeat(obj.nominal[None], 1 + 2 * obj.n_parameters, axis=0)
+    for j in range(obj.n_parameters):
+        batch[1 + 2 * j, j] += h
+        batch[2 + 2 * j, j] -= h
+    logy = np.log(obj.predict(batch))
+    sig, _ = obj._sigmas(obj.all_values(batch[:1]))
+    w = 1.0 / sig[0] ** 2
+    centred = logy - (np.sum(w * logy, axis=1) / np.sum(w))[:, None]  # the common factor c removed
+    jac = ((centred[1::2] - centred[2::2]) / (2 * h)).T / sig[0][:, None]  # (n, p), per log10 unit
+    fim = jac.T @ jac
+    out = {"names": list(obj.names), "nominal": list(map(float, obj.natural(obj.nominal[None])[0])),
+           "sensitivity_norm": dict(zip(obj.names, map(float, np.sqrt(np.diag(fim))), strict=True))}
+    for name, norm in sorted(out["sensitivity_norm"].items(), key=lambda kv: -kv[1]):
+        print(f"{name:45s} |J| {norm:8.3f}  (SE alone {1 / max(norm, 1e-12):.3g} log10)")
+    # greedy: add the candidate that keeps the largest marginal SE smallest
+    chosen, remaining = [], list(range(obj.n_parameters))
+    steps = []
+    while remaining:
+        best = None
+        for j in remaining:
+            idx = chosen + [j]
+            sub = fim[np.ix_(idx, idx)]
+            eig = np.linalg.eigvalsh(sub)
+            # a (near-)singular information matrix: some combination is not informed at all
+            worst = (float(np.sqrt(np.max(np.diag(np.linalg.inv(sub))))) if eig.min() > 1e-9 * max(eig.max(), 1e-300)
+                     else float("inf"))
+            if best is None or worst < best[1]:
+                best = (j, worst)
+        chosen.append(best[0])
+        remaining.remove(best[0])
+        steps.append({"added": obj.names[best[0]], "largest_se_log10": best[1]})
+        print(f"+ {obj.names[best[0]]:45s} largest SE {best[1]:.3g} log10")
+    out["greedy"] = steps
+    path = ROOT / "bench/results/humoral_fit_h9n2_screen.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="bench/results/humoral_fit_h9n2.json")
+    parser.add_argument("--no-profiles", action="store_true")
+    parser.add_argument("--screen", action="store_true", help="the Fisher screen at the shipped values (no data read "
+                        "but the CIs' widths, which weight it)")
+    parser.add_argument("--time-only", action="store_true", help="time one batch of evaluations, print no objective")
+    args = parser.parse_args()
+    from hemasim.inference import fit, identifiability, profile_likelihood
+    from hemasim.parameters import healthy_adult_parameters
+
+    defaults = {k: float(p.value) for k, p in healthy_adult_parameters().items()}
+    problem = write_problem(FREED, defaults)
+    obj = free_scale_objective(problem)
+    if args.screen:
+        screen(defaults)
+        return
+    if args.time_only:
+        import time
+        t = time.perf_counter()
+        obj(np.repeat(obj.nominal[None], 1 + 2 * obj.n_parameters, axis=0))
+        print(f"one gradient batch ({1 + 2 * obj.n_parameters} vectors x {len(obj.problem.conditions)} conditions): "
+              f"{time.perf_counter() - t:.1f} s")
+        return
+    f0 = float(obj(obj.nominal[None])[0])
+    print(f"objective at the shipped values {f0:.3f}", flush=True)
+    res = fit(obj, n_starts=args.starts, seed=args.seed, progress=lambda i, n: print(f"start {i}/{n}", flush=True))
+    best = res.runs[0].x
+    print("best", res.runs[0].fun, res.natural, flush=True)
+    report = {"data": str(DATA.relative_to(ROOT)), "problem": str(problem.relative_to(ROOT)),
+              "freed": [{"name": n, "lower": lo, "upper": hi, "shipped": defaults[n]} for n, lo, hi in FREED],
+              "objective_at_shipped": f0, "objective": float(res.runs[0].fun), "estimates": res.natural,
+              "starts": [{"objective": float(r.fun), "x": dict(zip(obj.names, map(float, obj.natural(r.x[None])[0]),
+                                                                    strict=True))} for r in res.runs],
+              "log_assay_factor": float(obj.last_log_c[0]) if obj(best[None]) is not None else None,
+              "predictions": dict(zip([f"{c},{t}" for c, t in zip(obj.problem.measurements.condition,
+                                                                  obj.problem.measurements.time_days, strict=True)],
+                                      map(float, obj.predict(best[None])[0]), strict=True)),
+              "observed": list(map(float, obj.data))}
+    if not args.no_profiles:
+        profiles = profile_likelihood(obj, best, max_points=12,
+                                      progress=lambda i, n: print(f"profile {i}/{n}", flush=True))
+        report["profiles"] = [{"name": p.name, "grid": list(map(float, p.natural)), "objective": list(map(float, p.objective)),
+                               "ci_low": p.ci_lower, "ci_high": p.ci_upper, "status": p.status, "at_bound": p.at_bound}
+                              for p in profiles]
+        report["identifiability"] = identifiability(profiles)
+    out = ROOT / args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1, default=str) + "\n")
+    print(json.dumps({k: report[k] for k in ("objective_at_shipped", "objective", "estimates")}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
