@@ -208,7 +208,7 @@ def main() -> None:
                                       map(float, obj.predict(best[None])[0]), strict=True)),
               "observed": list(map(float, obj.data))}
     if not args.no_profiles:
-        profiles = profile_likelihood(obj, best, max_points=12,
+        profiles = profile_likelihood(obj, best, max_points=30,
                                       progress=lambda i, n: print(f"profile {i}/{n}", flush=True))
         report["profiles"] = [{"name": p.name, "grid": list(map(float, p.natural)), "objective": list(map(float, p.objective)),
                                "ci_low": p.ci_lower, "ci_high": p.ci_upper, "status": p.status, "at_bound": p.at_bound}
