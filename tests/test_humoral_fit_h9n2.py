@@ -1,0 +1,77 @@
+"""The humoral fit of branch humfit36 (bench/humoral_fit_h9n2.py; docs/sensitivity.md, "Humoral fit (branch
+humfit36)"): its data file loads as the fit reads it, the fitted records name it and carry the fit's estimates and
+intervals, and the values not identifiable stay assumed."""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from hemasim.parameters import healthy_adult_parameters
+from hemasim.parameters.core import Assumed, Fitted
+
+ROOT = Path(__file__).parents[1]
+DATA = "data/h9n2_vaccine_dose_course/mn_gmt.csv"
+FITTED = ("vaccine_b_expansion_per_day", "vaccine_memory_fraction", "long_lived_plasma_cell_fraction")
+NOT_IDENTIFIABLE = ("recall_long_lived_plasma_cell_fraction", "vaccine_antigen_half_saturation_au")
+
+
+def test_the_data_file_loads_with_an_interval_around_every_fitted_gmt():
+    with (ROOT / DATA).open() as fh:
+        rows = list(csv.DictReader(fh))
+    fit = [r for r in rows if r["use"] == "fit"]
+    assert len(fit) == 15  # 5 dose groups x days 21, 42 and 180
+    assert {r["dose_ug"] for r in fit} == {"3.75", "7.5", "15", "30", "45"}
+    assert {r["study_day"] for r in fit} == {"21", "42", "180"}
+    for r in fit:
+        lo, gmt, hi = float(r["gmt_ci_low"]), float(r["gmt"]), float(r["gmt_ci_high"])
+        assert 0 < lo < gmt < hi
+        # a GMT's CI is symmetric on the log scale up to the table's rounding
+        assert math.log(gmt / lo) / math.log(hi / gmt) == pytest.approx(1.0, abs=0.05)
+    readme = (ROOT / DATA).parent.joinpath("README.md").read_text(encoding="utf-8")
+    assert "aichinger2015_t4" in readme and "NCT01320696" in readme
+
+
+def test_the_fitted_records_name_the_data_and_hold_the_fits_estimates():
+    params = healthy_adult_parameters()
+    result = json.loads((ROOT / "bench/results/humoral_fit_h9n2.json").read_text())
+    profiles = {p["name"]: p for p in result["profiles"]}
+    for name in FITTED:
+        p = params[name]
+        assert isinstance(p.provenance, Fitted), name
+        assert p.provenance.data == (DATA,)
+        assert "humoral_fit_h9n2.py" in p.provenance.problem
+        assert p.provenance.objective == pytest.approx(result["objective"], abs=1e-3)
+        # the shipped value is the fit's estimate (to 4 significant digits) inside its finite profile interval
+        assert p.value == pytest.approx(result["estimates"][name], rel=5e-4)
+        prof = profiles[name]
+        assert prof["status"] == "identifiable"
+        assert prof["ci_low"] < p.value < prof["ci_high"]
+    for name in NOT_IDENTIFIABLE:
+        assert isinstance(params[name].provenance, Assumed), name
+        assert profiles[name]["status"] != "identifiable"
+        assert "humfit36" in params[name].provenance.how
+
+
+def test_the_fit_reads_no_target_and_its_problem_is_the_data_file():
+    """The problem the script wrote measures exactly the data file's fitted GMTs (one row each, model day = study
+    day + 1), each with the log-scale SE of its 95% CI as sigma."""
+    import yaml
+
+    problem = yaml.safe_load((ROOT / "bench/humoral_fit/problem.yaml").read_text())
+    with (ROOT / "bench/humoral_fit/measurements.csv").open() as fh:
+        meas = list(csv.DictReader(fh))
+    with (ROOT / DATA).open() as fh:
+        fit = [r for r in csv.DictReader(fh) if r["use"] == "fit"]
+    assert len(meas) == len(fit)
+    sigma = {o["id"]: o["noise"]["sigma"] for o in problem["observables"]}
+    for m, r in zip(meas, fit, strict=True):
+        assert float(m["value"]) == float(r["gmt"])
+        assert float(m["time_days"]) == float(r["study_day"]) + 1.0
+        se = math.log(float(r["gmt_ci_high"]) / float(r["gmt_ci_low"])) / (2 * 1.959963984540054)
+        assert sigma[m["observable"]] == pytest.approx(se, abs=1e-6)
+    assert [p["id"] for p in problem["parameters"]] == [
+        "vaccine_b_expansion_per_day", "vaccine_memory_fraction", "recall_long_lived_plasma_cell_fraction",
+        "long_lived_plasma_cell_fraction", "vaccine_antigen_half_saturation_au"]
