@@ -42,7 +42,9 @@ def test_a_boost_is_faster_and_larger_than_the_prime():
     r = Simulation(model, events=ev).run(200.0, 0.5)
     igg = r.observable("flu_igg_au")
     prime, boost = igg[r.times < 120].max(), igg[r.times >= 120].max()
-    assert boost > 3 * prime
+    # 2.2 at the values fitted on the H9N2 course (branch humfit36; 7.2 at the assumed ones before it, when this said
+    # 3); that course's boosts 3 weeks after the prime were 1.5-2.9 (data/h9n2_vaccine_dose_course)
+    assert boost > 1.5 * prime
     rise = lambda a, b: r.times[(r.times >= a) & (r.times < b)][np.argmax(igg[(r.times >= a) & (r.times < b)]  # noqa: E731
                                                                      > 0.5 * (prime if a == 0 else boost))] - a
     assert rise(120, 200) <= rise(0, 120)
@@ -109,7 +111,9 @@ def test_with_memory_maturation_a_later_boost_never_recalls_less():
     assert all(b >= a * (1 - 1e-6) for a, b in zip(added, added[1:], strict=False)), added
     assert added[-1] > 1.2 * added[0]
     ratio = lambda tau: _two_doses(84.0, tau) / _two_doses(21.0, tau)  # noqa: E731
-    assert ratio(60.0) > ratio(0.0) + 0.2
+    # 1.127 against 0.981 at the values fitted by branch humfit36 (a memory share of 0.018: a smaller recall, so a
+    # smaller gain from maturation than at the assumed 0.1, when this margin was 0.2)
+    assert ratio(60.0) > ratio(0.0) + 0.1
 
 
 def test_a_short_maturation_time_approaches_the_direct_memory_flow():
@@ -151,9 +155,12 @@ def _course(days: float, boost_day: float | None = None, **values: float):
 def test_recall_shares_equal_to_the_primary_ones_are_the_one_pool_model():
     """Equal shares build no recall pools and no short-lived plasma cells; shares a hair apart split the pools and
     give the same antibody (the equations are linear in the two pools)."""
-    one, one_model = _course(200.0, boost_day=100.0)
+    from hemasim.parameters import healthy_adult_parameters
+
+    f_l = healthy_adult_parameters()["long_lived_plasma_cell_fraction"].value  # the primary share (0.0309 since humfit36)
+    one, one_model = _course(200.0, boost_day=100.0, recall_long_lived_plasma_cell_fraction=f_l)
     assert not {"flu_recall_activated_b", "flu_recall_plasmablasts", "flu_short_lived_pc"} & set(one_model.state_names)
-    split, split_model = _course(200.0, boost_day=100.0, recall_long_lived_plasma_cell_fraction=0.01 * (1 + 1e-9))
+    split, split_model = _course(200.0, boost_day=100.0, recall_long_lived_plasma_cell_fraction=f_l * (1 + 1e-9))
     assert {"flu_recall_activated_b", "flu_recall_plasmablasts"} <= set(split_model.state_names)
     assert "flu_short_lived_pc" not in split_model.state_names
     for name in ("flu_igg_au", "flu_plasmablasts_au"):  # to the solver's tolerance
@@ -162,8 +169,11 @@ def test_recall_shares_equal_to_the_primary_ones_are_the_one_pool_model():
 
 
 def test_short_lived_plasma_cells_wane_with_their_half_life_and_hold_antibody_for_months():
-    base, _ = _course(400.0)
-    slow, model = _course(400.0, short_lived_plasma_cell_fraction=0.1, short_lived_plasma_cell_half_life_days=50.0)
+    # at a long-lived share of 0.01 (the value assumed before branch humfit36 fitted 0.031, whose own plateau leaves a
+    # month-4 / month-1 ratio of 0.46 without short-lived cells and 0.57 with them): the short-lived cells' hold shows
+    ll = {"long_lived_plasma_cell_fraction": 0.01}
+    base, _ = _course(400.0, **ll)
+    slow, model = _course(400.0, short_lived_plasma_cell_fraction=0.1, short_lived_plasma_cell_half_life_days=50.0, **ll)
     slpc = slow.states[:, model.index("flu_short_lived_pc")]
     at = lambda r, x, d: float(np.interp(d, r.times, x))  # noqa: E731
     assert at(slow, slpc, 300.0) / at(slow, slpc, 200.0) == pytest.approx(0.5 ** 2, rel=1e-3)
