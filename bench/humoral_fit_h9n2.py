@@ -13,6 +13,16 @@ log-scale SE from the 95% CI, ln(hi/lo) / 3.92 (the engine's lognormal likelihoo
 The engine: hemasim.inference (Objective, fit, profile_likelihood, identifiability) on the problem this script writes
 to bench/humoral_fit/ (a scenario per dose group; 15 ug = 1 standard dose).
 
+Amendment (branch humfit36b, committed before its fit was run; docs/sensitivity.md, "Amendment"): the fit is
+conditional and joint. Conditional: the parameters the first fit could not identify are held at their shipped values
+(HELD) while the others are estimated, so the adopted values are the optimum of the model users get; a freed parameter
+found not identifiable joins HELD at its shipped value and the fit and profiles are rerun without it. Joint: the
+objective adds I3's datum (Halliley 2010; Cox 1994: plasmablast peak day 7-8 after a dose; the reference man's one
+tetanus dose, bench/humoral_fit/i3_tetanus_one_dose.yaml), day 7.5 with SE 0.25 d (the band's half-width as ~2 SE),
+normal, the peak read continuously (parabola through the largest of a 0.05-day grid), and frees the two parameters I3
+calibrates (vaccine_antigen_half_life_days, vaccine_b_differentiation_per_day). I2 is not in the objective (its band
+is a project judgement; docs/sensitivity.md says why).
+
     python bench/humoral_fit_h9n2.py [--starts 4] [--out bench/results/humoral_fit_h9n2.json] [--no-profiles]
 """
 
@@ -37,13 +47,47 @@ Z975 = 1.959963984540054
 #: the parameters freed (pre-registered, branch humfit36): the greedy prefix of the Fisher screen at the shipped values
 #: (``--screen``, bench/results/humoral_fit_h9n2_screen.json) whose largest marginal SE stays <= 0.5 log10; bounds:
 #: the records' own, the lower ones above 0 for the log10 scale
-FREED = [
+FIRST_FREED = [
     ("vaccine_b_expansion_per_day", 0.05, 10.0),
     ("vaccine_memory_fraction", 1e-3, 1.0),
     ("recall_long_lived_plasma_cell_fraction", 1e-4, 1.0),
     ("long_lived_plasma_cell_fraction", 1e-4, 1.0),
     ("vaccine_antigen_half_saturation_au", 1e-4, 10.0),
 ]
+#: the amendment (branch humfit36b): held at their shipped values (the first fit found them not identifiable)
+HELD = ["recall_long_lived_plasma_cell_fraction", "vaccine_antigen_half_saturation_au"]
+#: ... and freed with the first fit's identifiable three: the two parameters I3 calibrates (the joint fit)
+I3_CALIBRATED = [
+    ("vaccine_antigen_half_life_days", 0.1, 60.0),
+    ("vaccine_b_differentiation_per_day", 0.05, 10.0),
+]
+FREED = [f for f in FIRST_FREED if f[0] not in HELD] + I3_CALIBRATED
+#: the values main shipped before any humoral fit (the first fit's three, all assumed then; the two I3-calibrated)
+MAIN_VALUES = {"vaccine_b_expansion_per_day": 1.0, "vaccine_memory_fraction": 0.1,
+               "long_lived_plasma_cell_fraction": 0.01, "vaccine_antigen_half_life_days": 2.0,
+               "vaccine_b_differentiation_per_day": 1.0}
+
+#: I3 (Halliley 2010 Vaccine 28:3582; Cox 1994 Vaccine 12:993): the plasmablast peak 7-8 days after a dose; in the
+#: objective as day 7.5, SE 0.25 d (the band's half-width as ~2 SE; the sources give no interval of their own)
+I3_CONDITION = "i3_tetanus_one_dose"
+I3_OBSERVABLE = "i3_plasmablast_peak_day"
+I3_PEAK_DAY, I3_SE_DAYS = 7.5, 0.25
+I3_DOSE_DAY = 7.0  # the dose day of the validation scenario vaccine_one_dose.yaml, kept in the short copy
+I3_GRID = np.concatenate([[0.0], I3_DOSE_DAY + np.arange(1.0, 20.0 + 1e-9, 0.05)])
+
+
+def peak_day(plasmablasts: np.ndarray) -> np.ndarray:
+    """The peak day after the dose of each row (B, len(I3_GRID)), continuous in the parameters: the parabola
+    through the grid's largest value and its two neighbours."""
+    y = plasmablasts[:, 1:]
+    t = I3_GRID[1:] - I3_DOSE_DAY
+    i = np.clip(np.argmax(y, axis=1), 1, y.shape[1] - 2)
+    rows = np.arange(len(y))
+    y0, y1, y2 = y[rows, i - 1], y[rows, i], y[rows, i + 1]
+    den = y0 - 2 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.where(den < 0, 0.5 * (y0 - y2) / den, 0.0)
+    return t[i] + np.clip(off, -1.0, 1.0) * (t[1] - t[0])
 #: the screen's other candidates (issue 17's 12 humoral movers), with bounds for the screen's problem only
 OTHERS = [
     ("short_lived_plasma_cell_fraction", 1e-4, 0.5),
@@ -61,8 +105,10 @@ def dose_id(dose_ug: str) -> str:
     return "dose_" + dose_ug.replace(".", "p") + "ug"
 
 
-def write_problem(freed: list[tuple[str, float, float]], nominal: dict[str, float]) -> Path:
-    """The scenarios, measurements and problem under bench/humoral_fit/ (regenerated from the data file)."""
+def write_problem(freed: list[tuple[str, float, float]], nominal: dict[str, float], joint: bool = False,
+                  fixed: dict[str, float] | None = None) -> Path:
+    """The scenarios, measurements and problem under bench/humoral_fit/ (regenerated from the data file); ``joint``:
+    with I3's datum (the amendment)."""
     base = (WORK / "h9n2_two_doses.yaml").read_text()
     data = rows()
     doses = list(dict.fromkeys(r["dose_ug"] for r in data))
@@ -78,12 +124,19 @@ def write_problem(freed: list[tuple[str, float, float]], nominal: dict[str, floa
         oid = f"mn_{dose_id(r['dose_ug'])}_d{r['study_day']}"
         observables.append(f"  - {{id: {oid}, hemasim: {OBSERVABLE}, noise: {{model: lognormal, sigma: {se:.6f}}}}}")
         meas.append(f"{dose_id(r['dose_ug'])},{FIRST_DOSE_DAY + float(r['study_day'])},{oid},{r['gmt']}")
+    if joint:  # one row whose value free_scale_objective replaces by the peak day read from a dense run
+        conditions.append(f"  - {{id: {I3_CONDITION}, scenario: {I3_CONDITION}.yaml}}")
+        observables.append(f"  - {{id: {I3_OBSERVABLE}, hemasim: h9n2_ha_plasmablasts_au, "
+                           f"noise: {{model: additive, sigma: {I3_SE_DAYS}}}}}")
+        meas.append(f"{I3_CONDITION},{I3_DOSE_DAY + I3_PEAK_DAY},{I3_OBSERVABLE},{I3_PEAK_DAY}")
     (WORK / "measurements.csv").write_text("\n".join(meas) + "\n")
     # the recall shares start 0.1% off the primary ones: equal shares merge the recall pools into the primary ones
     # (hemasim.biology.vaccine), another model structure, which one batch cannot mix; the dynamics are the same
     start = {n: min(max(nominal[n], lo), hi) * (1.001 if n.startswith("recall_") else 1.0) for n, lo, hi in freed}
     params = [f"  - {{id: {n}, target: {n}, lower: {lo}, upper: {hi}, nominal: {start[n]!r}, scale: log10}}"
               for n, lo, hi in freed]
+    params += [f"  - {{id: {n}, target: {n}, lower: {v / 2!r}, upper: {v * 2!r}, nominal: {v!r}, "
+               "estimate: false}" for n, v in (fixed or {}).items()]  # bounds unread: fixed at nominal
     problem = WORK / "problem.yaml"
     problem.write_text("# written by bench/humoral_fit_h9n2.py from data/h9n2_vaccine_dose_course/mn_gmt.csv\n"
                        "name: humoral parameters on the H9N2 dose-ranging antibody course (Aichinger 2015)\n"
@@ -99,19 +152,27 @@ def free_scale_objective(problem_path: Path):
 
     class FreeScaleObjective(Objective):
         def predict(self, theta):
+            theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
             raw = super().predict(theta)
-            sig, _ = self._sigmas(self.all_values(np.atleast_2d(theta)))
-            w = 1.0 / sig ** 2
+            titre = np.asarray(self.problem.measurements.condition != I3_CONDITION)
+            if not titre.all():  # I3's row: the peak day of a dense run of its scenario (the amendment's joint fit)
+                cond = next(c for c in self.problem.conditions if c.id == I3_CONDITION)
+                targets = [self._targets(v) for v in self.all_values(theta)]
+                sim = self.engine.simulate(cond.source, targets, I3_GRID, ("h9n2_ha_plasmablasts_au",))
+                raw[:, ~titre] = peak_day(sim[:, :, 0])[:, None]
+            sig, _ = self._sigmas(self.all_values(theta))
+            w = np.where(titre[None], 1.0 / sig ** 2, 0.0)  # the assay factor c scales the titres only
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_c = np.sum(w * (np.log(self.data)[None] - np.log(raw)), axis=1) / np.sum(w, axis=1)
+                log_c = np.sum(np.where(titre[None], w * (np.log(self.data)[None] - np.log(raw)), 0.0), axis=1) \
+                    / np.sum(w, axis=1)
             self.last_log_c = log_c
-            return raw * np.exp(log_c)[:, None]
+            return np.where(titre[None], raw * np.exp(log_c)[:, None], raw)
 
     return FreeScaleObjective(load_problem(problem_path))
 
 
 #: every humoral mover the screen considers (issue 17's 12; bounds for the screen's problem only)
-CANDIDATES = FREED + OTHERS + [
+CANDIDATES = FIRST_FREED + OTHERS + [
     ("memory_b_maturation_days", 0.5, 365.0),
     ("antibody_feedback_half_max_au", 1.0, 1e6),
     ("vaccine_b_help_half_saturation_per_uL", 0.1, 1000.0),
@@ -215,7 +276,7 @@ def main() -> None:
     from hemasim.parameters import healthy_adult_parameters
 
     defaults = {k: float(p.value) for k, p in healthy_adult_parameters().items()}
-    problem = write_problem(FREED, defaults)
+    problem = write_problem(FREED, defaults, joint=True, fixed={n: defaults[n] for n in HELD})
     obj = free_scale_objective(problem)
     if args.figure:
         figure(ROOT / args.out, ROOT / "docs/images/humoral_fit_h9n2_profiles.png")
@@ -230,32 +291,66 @@ def main() -> None:
         print(f"one gradient batch ({1 + 2 * obj.n_parameters} vectors x {len(obj.problem.conditions)} conditions): "
               f"{time.perf_counter() - t:.1f} s")
         return
-    f0 = float(obj(obj.nominal[None])[0])
-    print(f"objective at the shipped values {f0:.3f}", flush=True)
-    res = fit(obj, n_starts=args.starts, seed=args.seed, progress=lambda i, n: print(f"start {i}/{n}", flush=True))
-    best = res.runs[0].x
-    print("best", res.runs[0].fun, res.natural, flush=True)
-    report = {"data": str(DATA.relative_to(ROOT)), "problem": str(problem.relative_to(ROOT)),
-              "freed": [{"name": n, "lower": lo, "upper": hi, "shipped": defaults[n]} for n, lo, hi in FREED],
-              "objective_at_shipped": f0, "objective": float(res.runs[0].fun), "estimates": res.natural,
-              "starts": [{"objective": float(r.fun), "x": dict(zip(obj.names, map(float, obj.natural(r.x[None])[0]),
-                                                                    strict=True))} for r in res.runs],
-              "log_assay_factor": float(obj.last_log_c[0]) if obj(best[None]) is not None else None,
-              "predictions": dict(zip([f"{c},{t}" for c, t in zip(obj.problem.measurements.condition,
+    titre = np.asarray(obj.problem.measurements.condition != I3_CONDITION)
+
+    def parts(o, x) -> dict[str, float]:
+        """The objective at x and its two parts: the H9N2 titres' terms and I3's."""
+        terms = o.nll_terms(np.atleast_2d(x))[0]
+        return {"total": float(terms.sum()), "h9n2": float(terms[titre].sum()), "i3": float(terms[~titre].sum()),
+                "i3_peak_day": float(o.predict(np.atleast_2d(x))[0][~titre][0])}
+
+    before = {"main_values": parts(obj, obj.scaled({**defaults, **MAIN_VALUES})),
+              "first_fit_as_shipped": parts(obj, obj.nominal)}
+    print("objective before:", before, flush=True)
+    # the amendment's conditional rounds: a freed parameter found not identifiable is held at main's value (the one
+    # shipped before any humoral fit) and the rest are refitted, until every freed one is identifiable
+    freed, held, rounds = list(FREED), {n: defaults[n] for n in HELD}, []
+    while True:
+        problem = write_problem(freed, defaults, joint=True, fixed=held)
+        obj = free_scale_objective(problem)
+        res = fit(obj, n_starts=args.starts, seed=args.seed, progress=lambda i, n: print(f"start {i}/{n}", flush=True))
+        best = res.runs[0].x
+        print("best", res.runs[0].fun, res.natural, flush=True)
+        rnd = {"freed": [{"name": n, "lower": lo, "upper": hi, "shipped": defaults[n], "main": MAIN_VALUES.get(n)}
+                         for n, lo, hi in freed], "held": dict(held), "objective": float(res.runs[0].fun),
+               "parts": parts(obj, best), "estimates": res.natural,
+               "starts": [{"objective": float(r.fun),
+                           "x": dict(zip(obj.names, map(float, obj.natural(r.x[None])[0]), strict=True))}
+                          for r in res.runs]}
+        obj(best[None])
+        rnd["log_assay_factor"] = float(obj.last_log_c[0])
+        rnd["predictions"] = dict(zip([f"{c},{t}" for c, t in zip(obj.problem.measurements.condition,
                                                                   obj.problem.measurements.time_days, strict=True)],
-                                      map(float, obj.predict(best[None])[0]), strict=True)),
-              "observed": list(map(float, obj.data))}
-    if not args.no_profiles:
+                                      map(float, obj.predict(best[None])[0]), strict=True))
+        rnd["observed"] = list(map(float, obj.data))
+        rounds.append(rnd)
+        if args.no_profiles:
+            break
         profiles = profile_likelihood(obj, best, max_points=30,
                                       progress=lambda i, n: print(f"profile {i}/{n}", flush=True))
-        report["profiles"] = [{"name": p.name, "grid": list(map(float, p.natural)), "objective": list(map(float, p.objective)),
-                               "ci_low": p.ci_lower, "ci_high": p.ci_upper, "status": p.status, "at_bound": p.at_bound}
-                              for p in profiles]
-        report["identifiability"] = identifiability(profiles)
+        rnd["profiles"] = [{"name": p.name, "grid": list(map(float, p.natural)),
+                            "objective": list(map(float, p.objective)), "ci_low": p.ci_lower, "ci_high": p.ci_upper,
+                            "status": p.status, "at_bound": p.at_bound} for p in profiles]
+        rnd["identifiability"] = identifiability(profiles)
+        out_now = [p.name for p in profiles if p.status != "identifiable"]
+        print("not identifiable:", out_now, flush=True)
+        if not out_now:
+            break
+        held.update({n: MAIN_VALUES[n] for n in out_now})
+        freed = [f for f in freed if f[0] not in out_now]
+        if not freed:
+            break
+    last = rounds[-1]
+    report = {"data": [str(DATA.relative_to(ROOT)), "I3: plasmablast peak day 7.5, SE 0.25 (Halliley 2010; Cox 1994)"],
+              "problem": str(problem.relative_to(ROOT)), "held_first_fit": {n: defaults[n] for n in HELD},
+              "objective_before": before, "rounds": rounds,
+              # the last round's, read by the records, the tests and the figure
+              "freed": last["freed"], "objective": last["objective"], "estimates": last["estimates"],
+              "profiles": last.get("profiles", []), "identifiability": last.get("identifiability", [])}
     out = ROOT / args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1, default=str) + "\n")
-    print(json.dumps({k: report[k] for k in ("objective_at_shipped", "objective", "estimates")}, indent=1))
+    print(json.dumps({k: report[k] for k in ("objective_before", "objective", "estimates")}, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ def test_the_fitted_records_name_the_data_and_hold_the_fits_estimates():
 
 def test_the_fit_reads_no_target_and_its_problem_is_the_data_file():
     """The problem the script wrote measures exactly the data file's fitted GMTs (one row each, model day = study
-    day + 1), each with the log-scale SE of its 95% CI as sigma."""
+    day + 1), each with the log-scale SE of its 95% CI as sigma, and I3's one datum (the amendment's joint fit: peak
+    day 7.5, SE 0.25 d, normal); it holds the first fit's two not identifiable at their shipped values."""
     import yaml
 
     problem = yaml.safe_load((ROOT / "bench/humoral_fit/problem.yaml").read_text())
@@ -65,13 +66,21 @@ def test_the_fit_reads_no_target_and_its_problem_is_the_data_file():
         meas = list(csv.DictReader(fh))
     with (ROOT / DATA).open() as fh:
         fit = [r for r in csv.DictReader(fh) if r["use"] == "fit"]
-    assert len(meas) == len(fit)
-    sigma = {o["id"]: o["noise"]["sigma"] for o in problem["observables"]}
-    for m, r in zip(meas, fit, strict=True):
+    titres, i3 = meas[:-1], meas[-1]
+    assert len(titres) == len(fit)
+    noise = {o["id"]: o["noise"] for o in problem["observables"]}
+    for m, r in zip(titres, fit, strict=True):
         assert float(m["value"]) == float(r["gmt"])
         assert float(m["time_days"]) == float(r["study_day"]) + 1.0
         se = math.log(float(r["gmt_ci_high"]) / float(r["gmt_ci_low"])) / (2 * 1.959963984540054)
-        assert sigma[m["observable"]] == pytest.approx(se, abs=1e-6)
-    assert [p["id"] for p in problem["parameters"]] == [
-        "vaccine_b_expansion_per_day", "vaccine_memory_fraction", "recall_long_lived_plasma_cell_fraction",
-        "long_lived_plasma_cell_fraction", "vaccine_antigen_half_saturation_au"]
+        assert noise[m["observable"]] == {"model": "lognormal", "sigma": pytest.approx(se, abs=1e-6)}
+    assert (i3["condition"], float(i3["value"])) == ("i3_tetanus_one_dose", 7.5)
+    assert noise[i3["observable"]] == {"model": "additive", "sigma": 0.25}
+    params = {p["id"]: p for p in problem["parameters"]}
+    shipped = healthy_adult_parameters()
+    for name in NOT_IDENTIFIABLE:  # the conditional fit: held at the value users get
+        assert params[name].get("estimate") is False
+        assert params[name]["nominal"] == shipped[name].value
+    assert {n for n, p in params.items() if p.get("estimate", True)} <= {
+        "vaccine_b_expansion_per_day", "vaccine_memory_fraction", "long_lived_plasma_cell_fraction",
+        "vaccine_antigen_half_life_days", "vaccine_b_differentiation_per_day"}

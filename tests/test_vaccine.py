@@ -42,9 +42,7 @@ def test_a_boost_is_faster_and_larger_than_the_prime():
     r = Simulation(model, events=ev).run(200.0, 0.5)
     igg = r.observable("flu_igg_au")
     prime, boost = igg[r.times < 120].max(), igg[r.times >= 120].max()
-    # 2.2 at the values fitted on the H9N2 course (branch humfit36; 7.2 at the assumed ones before it, when this said
-    # 3); that course's boosts 3 weeks after the prime were 1.5-2.9 (data/h9n2_vaccine_dose_course)
-    assert boost > 1.5 * prime
+    assert boost > 3 * prime
     rise = lambda a, b: r.times[(r.times >= a) & (r.times < b)][np.argmax(igg[(r.times >= a) & (r.times < b)]  # noqa: E731
                                                                      > 0.5 * (prime if a == 0 else boost))] - a
     assert rise(120, 200) <= rise(0, 120)
@@ -111,9 +109,7 @@ def test_with_memory_maturation_a_later_boost_never_recalls_less():
     assert all(b >= a * (1 - 1e-6) for a, b in zip(added, added[1:], strict=False)), added
     assert added[-1] > 1.2 * added[0]
     ratio = lambda tau: _two_doses(84.0, tau) / _two_doses(21.0, tau)  # noqa: E731
-    # 1.127 against 0.981 at the values fitted by branch humfit36 (a memory share of 0.018: a smaller recall, so a
-    # smaller gain from maturation than at the assumed 0.1, when this margin was 0.2)
-    assert ratio(60.0) > ratio(0.0) + 0.1
+    assert ratio(60.0) > ratio(0.0) + 0.2
 
 
 def test_a_short_maturation_time_approaches_the_direct_memory_flow():
