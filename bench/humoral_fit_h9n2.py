@@ -228,8 +228,8 @@ def screen(defaults: dict[str, float]) -> None:
 
 
 def figure(result_path: Path, out: Path) -> None:
-    """The profiles of the fit's result file (objective minus its minimum against each freed value, log scale) with
-    the 95% threshold (1.92), the estimate and the shipped value."""
+    """The profiles of the fit's result file, one row per round of the amended (conditional) fit: objective minus its
+    minimum against each freed value, with the 95% threshold (1.92), the estimate and main's value."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -237,26 +237,31 @@ def figure(result_path: Path, out: Path) -> None:
     import matplotlib.ticker
 
     result = json.loads(result_path.read_text())
-    profiles = result["profiles"]
-    fig, axes = plt.subplots(1, len(profiles), figsize=(3.2 * len(profiles), 3.0), constrained_layout=True)
-    shipped = {f["name"]: f["shipped"] for f in result["freed"]}
-    for ax, p in zip(axes, profiles, strict=True):
-        best = min(p["objective"])
-        ax.plot(p["grid"], [v - best for v in p["objective"]], "o-", ms=3, color="C0")
-        ax.axhline(1.92, color="grey", ls="--", lw=0.8)
-        ax.axvline(result["estimates"][p["name"]], color="C0", lw=0.8)
-        if shipped[p["name"]] > 0:
-            ax.axvline(shipped[p["name"]], color="C3", lw=0.8, ls=":")
-        lo, hi = min(p["grid"]), max(p["grid"])
-        if hi / lo > 3:  # a narrow profile reads better on a linear axis (log minor labels overlap)
-            ax.set_xscale("log")
-            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_ylim(0, 8)
-        ax.set_title(f"{p['name']}\n{p['status']}", fontsize=7)
-        ax.tick_params(labelsize=7)
-    axes[0].set_ylabel("objective - minimum", fontsize=8)
-    fig.suptitle("H9N2 course (Aichinger, NCT01320696): profiles; dashed 1.92 (95%), blue estimate, red shipped before",
-                 fontsize=8)
+    rounds = [r for r in result["rounds"] if r.get("profiles")]
+    cols = max(len(r["profiles"]) for r in rounds)
+    fig, axes = plt.subplots(len(rounds), cols, figsize=(3.0 * cols, 2.6 * len(rounds)), constrained_layout=True,
+                             squeeze=False)
+    for k, rnd in enumerate(rounds):
+        main_value = {f["name"]: f["main"] for f in rnd["freed"]}
+        for ax in axes[k][len(rnd["profiles"]):]:
+            ax.axis("off")
+        for ax, p in zip(axes[k], rnd["profiles"], strict=False):
+            best = min(p["objective"])
+            ax.plot(p["grid"], [v - best for v in p["objective"]], "o-", ms=3, color="C0")
+            ax.axhline(1.92, color="grey", ls="--", lw=0.8)
+            ax.axvline(rnd["estimates"][p["name"]], color="C0", lw=0.8)
+            if main_value.get(p["name"]):
+                ax.axvline(main_value[p["name"]], color="C3", lw=0.8, ls=":")
+            lo, hi = min(p["grid"]), max(p["grid"])
+            if hi / lo > 3:  # a narrow profile reads better on a linear axis (log minor labels overlap)
+                ax.set_xscale("log")
+                ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            ax.set_ylim(0, 8)
+            ax.set_title(f"round {k + 1}: {p['name']}\n{p['status']}", fontsize=7)
+            ax.tick_params(labelsize=7)
+        axes[k][0].set_ylabel("objective - minimum", fontsize=8)
+    fig.suptitle("H9N2 course (Aichinger, NCT01320696) + I3, conditional rounds: profiles; dashed 1.92 (95%), blue "
+                 "estimate, red main's value", fontsize=8)
     fig.savefig(out, dpi=110)
 
 

@@ -284,10 +284,9 @@ NEWEST: dict[str, tuple[str, dict[str, object], str]] = {
                                        "parameters.recall_short_lived_plasma_cell_fraction": 0.6},
                           "parameters: recall_long_lived_plasma_cell_fraction + recall_short_lived_plasma_cell_fraction: "
                           "a plasmablast's long- and short-lived plasma-cell shares must add up to at most 1 (got 1.2)"),
-    "primary_shares_sum": ("donation", {SHARE: 0.995},  # with the table's long-lived share, 0.03091 (humfit36)
+    "primary_shares_sum": ("donation", {SHARE: 0.995},  # with the table's long-lived share, 0.01
                            "parameters: long_lived_plasma_cell_fraction + short_lived_plasma_cell_fraction: "
-                           "a plasmablast's long- and short-lived plasma-cell shares must add up to at most 1 "
-                           "(got 1.02591)"),
+                           "a plasmablast's long- and short-lived plasma-cell shares must add up to at most 1 (got 1.005)"),
     "naive_text": ("donation", {NAIVE: "fast"}, f"{NAIVE}: the value must be a number in [0, 0.1] 1/year (got 'fast')"),
     "naive_negative": ("donation", {NAIVE: -1}, f"{NAIVE}: -1 1/year is outside the parameter's bounds [0, 0.1] 1/year"),
     "naive_nan": ("donation", {NAIVE: float("nan")},

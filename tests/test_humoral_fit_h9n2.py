@@ -1,6 +1,6 @@
-"""The humoral fit of branch humfit36 (bench/humoral_fit_h9n2.py; docs/sensitivity.md, "Humoral fit (branch
-humfit36)"): its data file loads as the fit reads it, the fitted records name it and carry the fit's estimates and
-intervals, and the values not identifiable stay assumed."""
+"""The humoral fit of branches humfit36 and humfit36b (bench/humoral_fit_h9n2.py; docs/sensitivity.md, "Humoral
+fit"): its data file loads as the fit reads it, the amended (conditional, joint) fit's rounds hold what is not
+identifiable at main's values, and the records carry what was adopted (nothing, by its last round) and what was found."""
 
 import csv
 import json
@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from hemasim.parameters import healthy_adult_parameters
-from hemasim.parameters.core import Assumed, Fitted
+from hemasim.parameters.core import Assumed, Calibrated, Fitted
 
 ROOT = Path(__file__).parents[1]
 DATA = "data/h9n2_vaccine_dose_course/mn_gmt.csv"
 FITTED = ("vaccine_b_expansion_per_day", "vaccine_memory_fraction", "long_lived_plasma_cell_fraction")
 NOT_IDENTIFIABLE = ("recall_long_lived_plasma_cell_fraction", "vaccine_antigen_half_saturation_au")
+I3_CALIBRATED = ("vaccine_antigen_half_life_days", "vaccine_b_differentiation_per_day")
 
 
 def test_the_data_file_loads_with_an_interval_around_every_fitted_gmt():
@@ -34,25 +35,40 @@ def test_the_data_file_loads_with_an_interval_around_every_fitted_gmt():
     assert "aichinger2015_t4" in readme and "NCT01320696" in readme
 
 
-def test_the_fitted_records_name_the_data_and_hold_the_fits_estimates():
+def test_the_amended_fit_adopts_only_what_its_last_round_identifies():
+    """The amended fit (humfit36b: conditional, joint with I3): a parameter found not identifiable in a round is held at
+    main's value in the next; the values shipped are the last round's identifiable estimates and main's values for the
+    rest (none identifiable in the last round: nothing adopted), each record saying what the fits found."""
     params = healthy_adult_parameters()
     result = json.loads((ROOT / "bench/results/humoral_fit_h9n2.json").read_text())
-    profiles = {p["name"]: p for p in result["profiles"]}
-    for name in FITTED:
+    rounds = result["rounds"]
+    for before, after in zip(rounds, rounds[1:], strict=False):
+        lost = {p["name"] for p in before["profiles"] if p["status"] != "identifiable"}
+        assert lost and lost <= set(after["held"])
+        assert {f["name"] for f in after["freed"]} == {f["name"] for f in before["freed"]} - lost
+        for f in before["freed"]:
+            if f["name"] in lost:
+                assert after["held"][f["name"]] == f["main"]
+    last = rounds[-1]
+    identified = {p["name"] for p in last["profiles"] if p["status"] == "identifiable"}
+    freed_ever = [f["name"] for f in rounds[0]["freed"]]
+    assert set(freed_ever) == {*FITTED, *I3_CALIBRATED}
+    for name in freed_ever:
         p = params[name]
-        assert isinstance(p.provenance, Fitted), name
-        assert p.provenance.data == (DATA,)
-        assert "humoral_fit_h9n2.py" in p.provenance.problem
-        assert p.provenance.objective == pytest.approx(result["objective"], abs=1e-3)
-        # the shipped value is the fit's estimate (to 4 significant digits) inside its finite profile interval
-        assert p.value == pytest.approx(result["estimates"][name], rel=5e-4)
-        prof = profiles[name]
-        assert prof["status"] == "identifiable"
-        assert prof["ci_low"] < p.value < prof["ci_high"]
+        if name in identified and len(identified) == len(last["freed"]):
+            assert isinstance(p.provenance, Fitted) and p.value == pytest.approx(last["estimates"][name], rel=5e-4)
+        else:  # held: main's value, its provenance as on main, the fits' findings in its record
+            assert p.value == next(f["main"] for f in rounds[0]["freed"] if f["name"] == name)
+            assert isinstance(p.provenance, Calibrated if name in I3_CALIBRATED else Assumed), name
+            assert "humfit36b" in p.provenance.how, name
     for name in NOT_IDENTIFIABLE:
         assert isinstance(params[name].provenance, Assumed), name
-        assert profiles[name]["status"] != "identifiable"
+        assert params[name].value == last["held"][name] == result["held_first_fit"][name]
         assert "humfit36" in params[name].provenance.how
+    # the first fit's result, kept: the two held now were not identifiable there
+    first = {p["name"]: p for p in json.loads((ROOT / "bench/results/humoral_fit_h9n2_first.json").read_text())[
+        "profiles"]}
+    assert all(first[n]["status"] != "identifiable" for n in NOT_IDENTIFIABLE)
 
 
 def test_the_fit_reads_no_target_and_its_problem_is_the_data_file():

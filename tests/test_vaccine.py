@@ -151,12 +151,9 @@ def _course(days: float, boost_day: float | None = None, **values: float):
 def test_recall_shares_equal_to_the_primary_ones_are_the_one_pool_model():
     """Equal shares build no recall pools and no short-lived plasma cells; shares a hair apart split the pools and
     give the same antibody (the equations are linear in the two pools)."""
-    from hemasim.parameters import healthy_adult_parameters
-
-    f_l = healthy_adult_parameters()["long_lived_plasma_cell_fraction"].value  # the primary share (0.0309 since humfit36)
-    one, one_model = _course(200.0, boost_day=100.0, recall_long_lived_plasma_cell_fraction=f_l)
+    one, one_model = _course(200.0, boost_day=100.0)
     assert not {"flu_recall_activated_b", "flu_recall_plasmablasts", "flu_short_lived_pc"} & set(one_model.state_names)
-    split, split_model = _course(200.0, boost_day=100.0, recall_long_lived_plasma_cell_fraction=f_l * (1 + 1e-9))
+    split, split_model = _course(200.0, boost_day=100.0, recall_long_lived_plasma_cell_fraction=0.01 * (1 + 1e-9))
     assert {"flu_recall_activated_b", "flu_recall_plasmablasts"} <= set(split_model.state_names)
     assert "flu_short_lived_pc" not in split_model.state_names
     for name in ("flu_igg_au", "flu_plasmablasts_au"):  # to the solver's tolerance
@@ -165,11 +162,8 @@ def test_recall_shares_equal_to_the_primary_ones_are_the_one_pool_model():
 
 
 def test_short_lived_plasma_cells_wane_with_their_half_life_and_hold_antibody_for_months():
-    # at a long-lived share of 0.01 (the value assumed before branch humfit36 fitted 0.031, whose own plateau leaves a
-    # month-4 / month-1 ratio of 0.46 without short-lived cells and 0.57 with them): the short-lived cells' hold shows
-    ll = {"long_lived_plasma_cell_fraction": 0.01}
-    base, _ = _course(400.0, **ll)
-    slow, model = _course(400.0, short_lived_plasma_cell_fraction=0.1, short_lived_plasma_cell_half_life_days=50.0, **ll)
+    base, _ = _course(400.0)
+    slow, model = _course(400.0, short_lived_plasma_cell_fraction=0.1, short_lived_plasma_cell_half_life_days=50.0)
     slpc = slow.states[:, model.index("flu_short_lived_pc")]
     at = lambda r, x, d: float(np.interp(d, r.times, x))  # noqa: E731
     assert at(slow, slpc, 300.0) / at(slow, slpc, 200.0) == pytest.approx(0.5 ** 2, rel=1e-3)

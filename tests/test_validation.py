@@ -167,9 +167,6 @@ KNOWN_FAILURES |= {"F4"}  # predict32: with pegfilgrastim after TAC severe neutr
 KNOWN_FAILURES |= {"B3", "B4"}  # predict32c: INTERVAL's frequent arms' lower Hb (iron) absent: the model is back by each session
 KNOWN_FAILURES |= {"B5"}  # predict32c: 15 days after a 2RBC the model's Hb is back to 0.940, the donors' Hct 0.877
 KNOWN_FAILURES |= {"E1", "E2"}  # predict33: children's autologous engraftment: neutrophils day 11 (not decisive), platelets 25
-# humfit36: the humoral fit on the H9N2 course (docs/sensitivity.md, "Humoral fit") moves the plasmablast peak to day 6.5
-# (I3, calibration; its calibration not redone) and the IgG half-life over days 35-63 to 51.9 d (I2, consistency)
-KNOWN_FAILURES |= {"I2", "I3"}
 
 
 @pytest.mark.integration
