@@ -77,7 +77,9 @@ def ceilings(i2_upper_days: float) -> tuple[float, float]:
     m1, m6, m12 = (at(times, rows, m * MONTH) for m in (1.0, 6.0, 12.0))
     i2_ok = 2 ** (-28.0 / i2_upper_days) * d35 - d63  # >= 0: half-life over days 35-63 at most i2_upper_days
     p5_ratio_max = extreme(m12, [i2_ok], m1, maximise=True)
-    return extreme(m6, [i2_ok], m1, maximise=True), 11.0 * math.log(2) / -math.log(p5_ratio_max)
+    # no decline possible (a ratio of 1, or 1 plus rounding): the half-life has no ceiling (it came out hugely negative)
+    p5_max = math.inf if p5_ratio_max >= 1.0 else 11.0 * math.log(2) / -math.log(p5_ratio_max)
+    return extreme(m6, [i2_ok], m1, maximise=True), p5_max
 
 
 def main() -> None:

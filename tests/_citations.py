@@ -15,6 +15,8 @@ VOLPAGE = re.compile(
 MODEL_ID = re.compile(r"\b(?:DD)?MODEL\d{8,10}\b")
 #: "PMID 123", "PubMed 123", "pubmed: 123", pubmed.ncbi.nlm.nih.gov/123, pubmed.gov/123
 PMID = re.compile(r"(?:PMID:?\s*|PubMed:?\s*|pubmed(?:\.ncbi\.nlm\.nih\.gov)?/|pubmed\.gov/)(\d{6,9})", re.IGNORECASE)
+#: a trial's registry number (ClinicalTrials.gov): two papers of one trial report the same people's data
+NCT = re.compile(r"\bNCT\d{8}\b")
 DOI = re.compile(r"\b10\.\d{4,9}/[^\s;,()]+[^\s;,().]")
 #: first author and year ("Falz 2014", "Bishop et al. 2000"); also matches journal and year, a harmless false positive
 AUTHOR_YEAR = re.compile(r"([A-Z][a-z]+)(?: et al\.?)?,? ((?:19|20)\d\d)\b")
@@ -23,5 +25,5 @@ AUTHOR_YEAR = re.compile(r"([A-Z][a-z]+)(?: et al\.?)?,? ((?:19|20)\d\d)\b")
 def identifiers(text: str) -> set[str]:
     """The citation identifiers in a text, normalised: "55:898", "PMID 25512178", "doi 10.1056/...", "MODEL..."."""
     out = {f"{v}:{p.lstrip('e')}" for v, p in VOLPAGE.findall(text)}
-    out |= set(MODEL_ID.findall(text))
+    out |= set(MODEL_ID.findall(text)) | set(NCT.findall(text))
     return out | {f"PMID {m}" for m in PMID.findall(text)} | {f"doi {m.lower()}" for m in DOI.findall(text)}

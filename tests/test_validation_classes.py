@@ -346,6 +346,7 @@ def test_the_identifiers_are_read_from_citations():
     assert identifiers("doi 10.1056/NEJMc2103916") == {"doi 10.1056/nejmc2103916"}
     assert not identifiers("days 4, 5 and 6: 60.7, 128, 107 cells/uL")
     assert identifiers("Melhem 2017 (BioModels MODEL2211040001)") == {"MODEL2211040001"}
+    assert identifiers("Aichinger et al. (NCT01320696; PMC4278922 Table 4)") == {"NCT01320696"}
     # the styles review28 found missed: "PubMed NNN", PubMed's "year Mon;vol(issue):pages", "journal year vol:page"
     assert identifiers("PubMed 11602413") == {"PMID 11602413"}
     assert identifiers("pubmed 16352331") == identifiers("(PubMed: 16352331)") == {"PMID 16352331"}

@@ -21,6 +21,11 @@ MATURATION = "memory B-cell maturation and the prime-boost interval (P9; issue 1
 SPREAD = "between-patient spread of vaccine responses in cohorts (P18; issue 17 item 7)"
 WANING = "antibody waning on three time scales, primary and recall responses (P5, Y1, Y5, P9; issue 17)"
 HELP = "dependence of vaccine responses on B and CD4 counts (I5-I7; issue 17 item 7)"
+#: what the humoral fit found (branches humfit36 and humfit36b; docs/sensitivity.md, "Humoral fit"): on the H9N2
+#: dose-ranging antibody course (Aichinger, NCT01320696, data/h9n2_vaccine_dose_course), then jointly with I3's peak day
+#: and conditional on the values not identifiable; by its rules nothing was adopted
+HUMFIT = ("Freed in the humoral fit (branches humfit36/humfit36b, bench/humoral_fit_h9n2.py, rules committed first; "
+          "H9N2 course, Aichinger, NCT01320696): the first fit ")
 
 #: the long- and short-lived plasma-cell shares of one plasmablast's end, of a primary and of a recall response: each
 #: is bounded 0-1 and so is their sum (one consumed cell; more would make plasma cells from nothing). Checked where
@@ -88,7 +93,11 @@ PARAMETERS = [
                   "that pass through a plasmablast stage, so they reach this share only through the whole model (a "
                   "fit, not done); Pelleau 2021's SARS-CoV-2 code (short-lived share prior 0.9) and Deichmann 2025's "
                   "Stan model (github.com/juliadeichmann/sars-cov-2_ab-kinetic-model, prior logit 3) are priors; the "
-                  "abstracts of Andraud 2012 and White 2014 give half-lives only"),
+                  "abstracts of Andraud 2012 and White 2014 give half-lives only. " + HUMFIT + "0.0309 (95% "
+                  "profile 0.0170-0.0537), but with the half-saturation at its bound; the amended fit (joint with I3, "
+                  "the half-saturation and recall share held): 0.0189 (0.0146-0.0252) beside the expansion and "
+                  "memory share at their bounds; with those held here, 0.0099 (0.0077-0.0127); with I3's two held "
+                  "too, at its upper bound 1 (open above): not identifiable in the rule's last round, not adopted"),
           bounds=(0.0, 1.0)),
     param("short_lived_plasma_cell_fraction", 0.0, "1",
           "fraction of a primary response's plasmablasts that become short-lived plasma cells",
@@ -119,7 +128,8 @@ PARAMETERS = [
                   "(branch humoral32): no recall share in a human source; White 2015's RTS,S booster leaves a larger "
                   "long-lived share of antibody than the primary series (0.30 against 0.12; see "
                   "long_lived_plasma_cell_fraction), a direction for a recall over a primary response, not this share "
-                  "(shares of antibody, reached only through the whole model)"),
+                  "(shares of antibody, reached only through the whole model). " + HUMFIT + "0.0050, 95% profile "
+                  "interval open below up to 0.0185 (not identifiable); held at 0.01 in the amended fit"),
           bounds=(0.0, 1.0)),
     param("recall_short_lived_plasma_cell_fraction", 0.0, "1",
           "fraction of a recall's plasmablasts that become short-lived plasma cells",
@@ -134,7 +144,10 @@ PARAMETERS = [
                                          "docs/immunity.md)")),
     param("vaccine_antigen_half_life_days", 2.0, "day", "half-life of vaccine antigen available to B cells",
           Calibrated(("I3",), "with the differentiation rate, puts the plasmablast peak on day 7-8 after a dose "
-                     "(scanned 0.5-2 d x 0.5-1 /day)"), bounds=(0.1, 60.0)),
+                     "(scanned 0.5-2 d x 0.5-1 /day). " + HUMFIT + "did not free it; the amended one, with "
+                     "I3's datum in the objective: 2.71 d (95% profile 1.94-5.86) beside the expansion and memory "
+                     "share at their bounds; at its 0.1-day bound (open below) with those held here: not identifiable, "
+                     "kept at this calibration"), bounds=(0.1, 60.0)),
     param("vaccine_antigen_half_saturation_au", 0.1, "AU",
           "antigen level at which B-cell expansion runs at half its maximum",
           Assumed(RESPONSE, "a tenth of a dose. Not harmless: with the I3 calibration held, x0.1 / x10 move I3's peak "
@@ -147,7 +160,10 @@ PARAMETERS = [
                   "surface-antigen influenza vaccine 5-400 IU, fold rises 8 to 174, scilit.net record) relate dose to "
                   "titre through the whole response (recruitment, expansion, clearance), not through this "
                   "half-saturation alone, and L4 (a prediction) reads that dose law: a fit on them would have to leave "
-                  "L4 out"), bounds=(1e-6, 10.0)),
+                  "L4 out. " + HUMFIT + "with the other four: at its 1e-4 AU bound, 95% profile interval open below up "
+                  "to 2.9e-4 (not identifiable: the flat dose response wants antigen to saturate expansion at every "
+                  "dose). Held at 0.1 in the amended fit (conditional: the value users get), whose H9N2 part is then "
+                  "82.1 at best against 70.5 with it free"), bounds=(1e-6, 10.0)),
     param("vaccine_b_recruitment_per_au_day", 1.0, "1/(AU day)",
           "naive B cells recruited per unit antigen per day at normal B and CD4 counts",
           UnitConvention("b_cells", "1 AU of antigen-specific B-lineage cells is what one dose of antigen recruits "
@@ -187,15 +203,23 @@ PARAMETERS = [
                   "cells 2.66%/day - resting turnover, not antigen-driven expansion), van Zelm 2007 (J Exp Med "
                   "204:645: numbers of divisions from KREC ratios, no rate), Gitlin 2015 (Science 349:643, mice: "
                   "T-cell help speeds the germinal-centre cell cycle): no human division rate of antigen-activated B "
-                  "cells"), bounds=(0.0, 10.0)),
+                  "cells. " + HUMFIT + "1.174 (95% profile 1.083-1.304), but with the half-saturation at its "
+                  "bound; in the amended fit (joint with I3, the half-saturation and recall share held) at its 10 /day "
+                  "bound, open above from 8.5: not identifiable, not adopted"), bounds=(0.0, 10.0)),
     param("vaccine_b_differentiation_per_day", 1.0, "1/day",
           "rate at which activated B cells leave for plasmablasts or memory",
-          Calibrated(("I3",), "with the antigen half-life, puts the plasmablast peak on day 7-8 after a dose"),
+          Calibrated(("I3",), "with the antigen half-life, puts the plasmablast peak on day 7-8 after a dose. " + HUMFIT +
+                     "did not free it; the amended one, with I3's datum in the objective: 0.079 /day (95% "
+                     "profile 0.066-0.100) beside the expansion and memory share at their bounds; at its 0.05 /day "
+                     "bound (open below) with those held here: not identifiable, kept at this calibration"),
           bounds=(0.0, 10.0)),
     param("vaccine_memory_fraction", 0.1, "1", "fraction of activated B cells that become memory B cells",
           Assumed(RESPONSE, "a minority. Searched (branch humoral32; pages: the share of activated B cells that become "
                   "memory rather than plasma cells, human vaccines): reviews only (Palm and Henry 2019, Front Immunol "
-                  "10:1787; Am J Transplant 2018;18:779, figure 1: relative widths, no number)"), bounds=(0.0, 1.0)),
+                  "10:1787; Am J Transplant 2018;18:779, figure 1: relative widths, no number). " + HUMFIT + "0.018 "
+                  "(95% profile 0.0049-0.050), but with the half-saturation at its bound; in the amended fit (joint "
+                  "with I3, the half-saturation and recall share held) at its 0.001 bound, open below up to 0.75: not "
+                  "identifiable, not adopted"), bounds=(0.0, 1.0)),
     param("memory_b_maturation_days", 0.0, "day",
           "mean time a new memory B cell takes to become recallable (memory maturation; 0: recallable at once)",
           Assumed(MATURATION, "0 (memory recallable at once, the response as it was). Fitted to extended-interval "
