@@ -335,7 +335,11 @@ PARAMETERS = [
                   "it puts down to marrow cells with a long post-mitotic maturation, with no duration; an unattributed "
                   "textbook copy says 'estimated to take 2 to 3 days in humans' from a lymphoid progenitor "
                   "(aspeneducationgroup.com, no data or source named) and another page '1-2 weeks' - no human labelling "
-                  "measurement of pro-B to release found"), bounds=(2.0, 60.0)),
+                  "measurement of pro-B to release found. Not fitted (branch bfit36): no published B-cell recovery "
+                  "course with its uncertainty, outside the targets' sources, was found to fit it on; halved or "
+                  "doubled it moves blood B cells after an autologous graft by at most about 15% from month 3 "
+                  "(bench/b_cell_share_probe.py; docs/sensitivity.md, 'B-cell fit (branch bfit36)')"),
+          bounds=(2.0, 60.0)),
     param("nk_precursor_residence_days", 7.0, "day", "NK development time from lymphoid progenitor",
           Assumed(LYMPHOID, "about a week"), bounds=(1.0, 60.0)),
     param("thymocyte_residence_days", 21.0, "day", "time from thymic seeding to export as a naive T cell",
@@ -349,7 +353,13 @@ PARAMETERS = [
                   "14:219) abstract no B-cell numbers; label-loss rates of labelling studies exceed the population's "
                   "per-cell loss (Molina-Paris & Lythe eds., ch. 7, studmed.ru copy), so they would not map; Janeway's "
                   "Immunobiology 7th ed. p. 304 (BioNumbers 103585): daily marrow output 5-10% of the peripheral B "
-                  "pool, for 'vertebrates' (mouse-based), not human: not used"), bounds=(0.01, 0.99)),
+                  "pool, for 'vertebrates' (mouse-based), not human: not used. Not fitted (branch bfit36): no "
+                  "published B-cell recovery course with its uncertainty (after rituximab, ocrelizumab, an "
+                  "autologous or allogeneic graft, chemotherapy, or alemtuzumab in other cohorts), outside the "
+                  "targets' sources, was found in the pages and code corpora; blood B counts 3-9 months after an "
+                  "autologous graft, as a share of the patient's own count before, with about 20% precision would "
+                  "bound it (bench/b_cell_share_probe.py; docs/sensitivity.md, 'B-cell fit (branch bfit36)')"),
+          bounds=(0.01, 0.99)),
     # cd4_naive_fraction: cited in sets/saule2006.py (one half at 37.4 y)
     param("cd8_naive_fraction", 0.4, "1", "naive share of CD8 T cells at the reference age",
           Assumed("naive/memory split of CD8", "a little under half: adults carry more memory and effector cells "
