@@ -76,7 +76,7 @@ def test_a_coarse_output_grid_reads_the_kill_as_the_daily_grid_does(every):
 def test_the_forced_output_days_are_those_of_kills_in_a_scenario_with_a_vaccine():
     kill = {"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 30}
     # the day before the kill and its last, the doses (day 0 is an output) and the read-out day
-    assert kill_output_days(_scenario([V(0), kill], duration=80).interventions) == [28.0, 29.0, 35.25]
+    assert kill_output_days(_scenario([V(0), kill], duration=80).interventions) == [28.0, 29.0, 36.0]
     # without a vaccine the grid is the scenario's own
     scenario = parse_scenario({"name": "x", "duration_days": 80, "patient": PATIENT, "interventions": [kill]})
     assert kill_output_days(scenario.interventions) == []

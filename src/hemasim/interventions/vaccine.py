@@ -255,8 +255,13 @@ def kill_output_days(interventions: Sequence[InterventionSpec]) -> list[float]:
     windows = scenario_kill_windows(interventions)
     if not doses or not windows:
         return []
-    days = {d for w in windows for d in (w.first_day - 1.0, w.last_day)}
-    days |= {d for ds in doses.values() for d in ds} | {max(ds) + READ_OUT_DAYS for ds in doses.values()}
+    given = {d for ds in doses.values() for d in ds}
+    days = given | {max(ds) + READ_OUT_DAYS for ds in doses.values()}
+    for w in windows:
+        # whole days where no dose comes between (a daily grid gains no row at Cy/TBI's last fraction, day x.25)
+        after = float(np.ceil(w.last_day))
+        days |= {float(np.ceil(w.first_day)) - 1.0,
+                 w.last_day if any(w.last_day < d <= after for d in given) else after}
     return sorted(days - {0.0})
 
 
