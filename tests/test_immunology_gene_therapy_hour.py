@@ -255,8 +255,8 @@ def test_an_antigen_whose_last_dose_comes_before_conditioning_is_warned_about(do
         (field, message), = lines
         assert field == f"interventions.{1 + len(doses)}.day"
         assert "tetanus_relative_response" in message and "tetanus_memory_b_au" in message
-        # the conditioning's last day (TBI on day 370): the read-outs' rule, which reads every kill up to day 28 after
-        # the last dose from the run (review36a: this said its first day, the read-outs its last)
+        # the conditioning's first day, the first day it kills (review36d; review36a had it say the last, as the
+        # read-outs dated the kill then)
         from hemasim.interventions.vaccine import scenario_kill_days
         assert f"day {scenario_kill_days(scenario.interventions)[0]:g}" in message
 

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from hemasim.interventions.transplant import GRAFT_FAILURE_UNDECIDED, transplant_endpoint_values
-from hemasim.interventions.vaccine import read_out_day, scenario_kill_days, unseen_kill_days
+from hemasim.interventions.vaccine import (
+    kills_after_last_dose,
+    read_out_day,
+    scenario_kill_days,
+    scenario_kill_windows,
+    unseen_kill_days,
+)
 from hemasim.scenario import parse_scenario
 from hemasim.scenario.plausibility import plausibility_warnings
 
@@ -44,7 +50,9 @@ def _warned(interventions: list[dict]) -> list[str]:
 @pytest.mark.parametrize(("kill", "warned"), [
     ({"kind": "cell_depletion", "day": 200, "groups": ["b_cell"], "surviving_fraction": 0.01}, True),
     ({"kind": "cell_depletion", "day": 200, "groups": ["myeloid"], "surviving_fraction": 0.01}, False),
-    ({"kind": "radiation", "total_dose_Gy": 2.0, "start_day": 20}, False),  # before the read-out day: read with it
+    # before the read-out day: read with it and given to the reference adult, warned all the same (review36d: a
+    # "responder" with the memory B cells cut)
+    ({"kind": "radiation", "total_dose_Gy": 2.0, "start_day": 20}, True),
     ({"kind": "radiation", "total_dose_Gy": 2.0, "start_day": 200}, True),
     ({"kind": "transplant", "day": 200, "source": "peripheral_blood", "cd34_per_kg": 5e6, "donor": "autologous"},
      False),  # a graft kills no memory B cell
@@ -55,5 +63,7 @@ def test_the_warning_about_a_dose_before_a_kill_uses_the_read_outs_rule(kill, wa
     assert bool(lines) == warned, lines
     scenario = parse_scenario({"name": "x", "patient": PATIENT, "duration_days": 800,
                                "interventions": [dose, kill]}, "x.yaml")
-    assert bool(unseen_kill_days(((0.0, 1.0),), scenario_kill_days(scenario.interventions))) == warned
+    assert bool(kills_after_last_dose(((0.0, 1.0),), scenario_kill_windows(scenario.interventions))) == warned
+    assert bool(unseen_kill_days(((0.0, 1.0),), scenario_kill_days(scenario.interventions))) == (
+        warned and kill.get("day", kill.get("start_day")) > 28)
     assert read_out_day(((0.0, 1.0), (30.0, 1.0))) == 58.0

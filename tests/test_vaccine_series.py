@@ -15,6 +15,7 @@ from hemasim.endpoints import evaluate_endpoints
 from hemasim.interventions.vaccine import (
     FOLD_RISE_FLOOR_SHARE,
     NO_FOLD_RISE,
+    SERIES_RESTART_SHARE,
     SEROCONVERSION_FOLD_RISE,
     memory_kills,
     reference_igg_day28,
@@ -44,9 +45,9 @@ def test_a_kill_is_a_fall_of_the_memory_b_cells_read_from_the_run():
     memory = np.array([[0.0, 0.0, 1.0, 2.0, 2.0, 1.0, 1.0, 0.1, 0.1, 0.1],   # grown, then halved, then cut to a tenth
                        [0.0, 0.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0],   # no kill
                        [0.0] * 10])                                          # no memory: nothing to kill
-    kills = memory_kills(times, memory, 8.0)
-    assert kills[0] == ((5.0, 0.5), (7.0, 0.1)) and kills[1] == () and kills[2] == ()
-    assert memory_kills(times, memory, 6.0)[0] == ((5.0, 0.5),)  # a kill after the read-out day is not read
+    kills = memory_kills(times, memory, 8.0)  # (day, memory B left, plasmablasts left: the same without windows)
+    assert kills[0] == ((5.0, 0.5, 0.5), (7.0, 0.1, 0.1)) and kills[1] == () and kills[2] == ()
+    assert memory_kills(times, memory, 6.0)[0] == ((5.0, 0.5, 0.5),)  # a kill after the read-out day is not read
 
 
 def _tetanus(interventions: list[dict], duration: float | None = None) -> dict[str, float | None]:
@@ -79,6 +80,7 @@ def test_a_partial_kill_is_neither_a_new_series_nor_a_booster_and_a_depletion_co
     assert graft["tetanus_fold_rise"] is None  # no kill read: the series is both doses
     assert 0.7 < booster["tetanus_relative_response"] < 1.3
     for hit, left in ((half, 0.66), (two, 0.19), (depleted, 0.01)):
+        restarted = left < SERIES_RESTART_SHARE
         rel = hit["tetanus_relative_response"]
         # the patient's IgG is lower than a booster's and higher than a primary's, and so is the reference's: the
         # relative response neither reads the booster's shortfall (< 0.25 for the depletion) nor a primary's excess
@@ -86,8 +88,9 @@ def test_a_partial_kill_is_neither_a_new_series_nor_a_booster_and_a_depletion_co
         assert 0.5 < rel < 1.3, left
         assert hit["tetanus_igg_day28_au"] / primary > rel and hit["tetanus_igg_day28_au"] / boosted < rel, left
         assert hit["tetanus_responder"] == 1.0
-        # the series starts after the hit: the fold-rise reads over the IgG the first dose left
-        assert hit["tetanus_fold_rise"] is not None and hit["tetanus_fold_rise"] > 1.0
+        # a hit that left under SERIES_RESTART_SHARE begins a new series: the fold-rise reads over the IgG the first
+        # dose left; one that left more (0.5 Gy) does not: the series is both doses, with no IgG before the first
+        assert (hit["tetanus_fold_rise"] is not None and hit["tetanus_fold_rise"] > 1.0) == restarted, left
     assert booster["tetanus_fold_rise"] is None  # no kill: the series starts on day 0, with no IgG then
 
 
@@ -134,7 +137,7 @@ def test_the_fold_rise_reads_over_the_series_first_dose_and_not_below_the_floor(
     assert list(flag[2:]) == [0.0, 1.0]  # 5x the floor over 2x it (2.5-fold), 5 AU to over 25 (more than 4-fold)
     # the reference: the same doses with the same kill, its rise from day 30 (a healthy adult's: 0 IgG there)
     from hemasim.interventions.vaccine import _reference_igg
-    rt, rg = _reference_igg("tetanus", schedule, (), ((20.0, 1e-6),))
+    rt, rg = _reference_igg("tetanus", schedule, (), ((20.0, 1e-6, 1e-6),))
     ref_rise = rg[-1] - rg[np.searchsorted(rt, 30.0 + 1e-9) - 1]
     assert cols["tetanus_relative_response"] == pytest.approx((d28 - pre) / ref_rise)
     # why a fold-rise is missing travels with the column (endpoints.json, the report, the cohort summary)

@@ -306,8 +306,17 @@ def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
     parts = assemble(scenario)
     sim = Simulation(parts.model, solver=solver if solver is not None else scenario.solver.build(),
                      events=parts.events, seed=scenario.seed)
-    result = sim.run(scenario.duration_days, scenario.output.every_days)
+    result = sim.run(scenario.duration_days, scenario.output.every_days,
+                     extra_output_days=scenario_output_days(scenario))
     return replace(result, record=replace(result.record, scenario=scenario))
+
+
+def scenario_output_days(scenario: Scenario) -> list[float]:
+    """Days a run of ``scenario`` outputs on besides its grid: the vaccine read-outs' kill days
+    (:func:`hemasim.interventions.vaccine.kill_output_days`; none on a daily grid or without a vaccine)."""
+    from hemasim.interventions.vaccine import kill_output_days
+
+    return kill_output_days(scenario.interventions)
 
 
 def export_scenario_sbml(scenario: Scenario) -> tuple[str, list[str], list[str]]:

@@ -49,13 +49,16 @@ __all__ = ["PatientGenerators", "Result", "RunRecord", "Simulation", "Trajectory
            "output_times", "steady_state"]
 
 
-def output_times(duration_days: float, every_days: float) -> np.ndarray:
-    """Output grid 0, every, 2*every, ... and the end of the run."""
+def output_times(duration_days: float, every_days: float, extra_days: Sequence[float] = ()) -> np.ndarray:
+    """Output grid 0, every, 2*every, ... and the end of the run, with ``extra_days`` inside it (days an endpoint
+    must read on whatever the grid: the vaccine read-outs' kill days, :func:`hemasim.interventions.vaccine.
+    kill_output_days`)."""
     n_out = int(np.floor(duration_days / every_days + 1e-9)) + 1
     times = np.arange(n_out) * every_days
     if times[-1] < duration_days - 1e-9:
         times = np.append(times, duration_days)
-    return times
+    extra = [float(d) for d in extra_days if 0.0 < d < duration_days and np.min(np.abs(times - d)) > 1e-9]
+    return np.sort(np.concatenate([times, extra])) if extra else times
 
 
 def steady_state(model: CompiledModel, t: float = 0.0, tol: float = 1e-10) -> np.ndarray:
@@ -199,8 +202,9 @@ class Simulation:
                                          else np.random.default_rng(seed))
 
     def run(self, duration_days: float, output_every_days: float = 1.0, x0: np.ndarray | None = None,
-            observe: Sequence[str] | None = None) -> Result:
-        """Outputs every ``output_every_days`` from ``x0`` (default: the initial-state strategy's states).
+            observe: Sequence[str] | None = None, extra_output_days: Sequence[float] = ()) -> Result:
+        """Outputs every ``output_every_days`` from ``x0`` (default: the initial-state strategy's states), and on
+        ``extra_output_days`` (:func:`output_times`).
 
         ``observe`` keeps only the named observables instead of every state (a cohort's memory).
         """
@@ -212,7 +216,8 @@ class Simulation:
         start = (self.initial_state if x0 is None else GivenState(x0)).states(self.model)
         log: list[dict[str, Any]] = []
         run = integrate_through_events(self.model, self.solver, start, self.events,
-                                       output_times(duration_days, output_every_days), self.rng, log, observe)
+                                       output_times(duration_days, output_every_days, extra_output_days), self.rng, log,
+                                       observe)
         record = RunRecord(seed=_seed_record(self.seed), solver=self.solver.describe(), duration_days=duration_days,
                            events=tuple(repr(e) for e in self.events),
                            administrations=_plain(log, None) if self.model.n_patients is None else log,

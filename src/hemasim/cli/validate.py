@@ -104,14 +104,35 @@ def validate(
         raise typer.Exit(1)
 
 
+#: groups a refusal names at most (six of the longest names keep its line well under MAX_LINE_CHARS)
+MAX_GROUP_HINTS = 6
+#: letters a word of a group must share with the given word's start to be its stem (vaccine: vaccines, immunity:
+#: immune and immunodeficiency)
+STEM_LETTERS = 5
+
+
+def group_holders(given: str, known: list[str]) -> list[str]:
+    """The groups that hold ``given`` (any case) as a substring, then those with a word that shares its stem (its
+    first :data:`STEM_LETTERS` letters): "blood" was hinted only blood_loss, the nearest spelling, of the five groups
+    about blood, "immunity" only autoimmunity (review36d)."""
+    word = given.lower()
+    held = [g for g in known if word in g.lower()]
+    stem = word[:STEM_LETTERS]
+    stems = [g for g in known if len(stem) == STEM_LETTERS and any(w.startswith(stem) for w in g.lower().split("_"))]
+    return list(dict.fromkeys([*sorted(held, key=len), *sorted(stems, key=len)]))
+
+
 def unknown_group(given: str, known: list[str]) -> str:
     """The refusal of an unknown ``--group``: the value, the groups it was probably meant to be, and where the whole
     list is. Not the list itself: it grew to 994 characters of one line with 33 groups, and an error line is cut at
     :data:`hemasim.cli._errors.MAX_LINE_CHARS` (review36b), so the next group would have cut it."""
     from hemasim._schema import suggestions
 
-    meant = suggestions(given, known, anywhere=True)
-    hint = f"; did you mean {' or '.join(meant)}?" if meant else ""
+    meant = [*suggestions(given, known, anywhere=True), *group_holders(given, known)]
+    meant = list(dict.fromkeys(meant))  # each once, the nearest spellings first
+    more = len(meant) - MAX_GROUP_HINTS
+    hint = (f"; did you mean {' or '.join(meant[:MAX_GROUP_HINTS])}"
+            f"{f' (or {more} more)' if more > 0 else ''}?") if meant else ""
     return (f"--group: unknown group {given!r}{hint} (`hemasim validate --list-groups` lists the {len(known)} groups, "
             "one a line)")
 

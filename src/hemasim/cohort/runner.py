@@ -51,6 +51,7 @@ from hemasim.assembly import (
     scenario_endpoint_observables,
     scenario_endpoint_units,
     scenario_endpoint_values,
+    scenario_output_days,
 )
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates
@@ -349,7 +350,7 @@ def integrate_partition(prepared: PreparedPartition, on_integrated: IntegratedFn
     scenario = prepared.scenario
     with listening_to_integration(on_integrated) if on_integrated is not None else nullcontext():
         return prepared.simulation.run(scenario.duration_days, scenario.output.every_days,
-                                       observe=prepared.observables)
+                                       observe=prepared.observables, extra_output_days=scenario_output_days(scenario))
 
 
 def finish_partition(prepared: PreparedPartition, result: Result, histograms: np.ndarray | None = None,
@@ -964,6 +965,11 @@ class _SummaryParts:
             self.figure.close()
 
 
+#: how a column's ``missing`` note begins where the value is decided on a day the run has not reached (primary graft
+#: failure's GRAFT_FAILURE_UNDECIDED): the patients with a value are then not a sample of all
+UNDECIDED = "not yet decidable"
+
+
 def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     """summary.json's and summary.csv's row of endpoint ``e`` over the patients' table ``ep``: the same fields for
     every endpoint and cohort (``missing``: "not computed" for a G-CSF's Cmax, else None; the column was in
@@ -980,6 +986,12 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     # IgG before the series); the row's ``missing`` when no patient has one: no share of patients "reached" it
     why = getattr(e, "missing", None)
     note = why if not len(finite) else None
+    if why is not None and why.startswith(UNDECIDED) and 0 < len(finite) < len(v):
+        # undecided for some (the run ends before the day it is decided on): a share of the others counts only those
+        # decided early (primary graft failure: those engrafted by the run's end, "0%"; review36d), so none
+        k = len(v) - len(finite)
+        note = (f"no share: {k} of the {len(v)} patients {'is' if k == 1 else 'are'} {why} (the "
+                f"{len(finite)} with a value are those decided before it)")
 
     def share(suffix: str) -> float | None:  # of a flag column (Endpoint.flag_columns), None where it has none
         column = f"{e.name}{suffix}"
@@ -992,7 +1004,7 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
             "fraction_reaching": None if note or not len(reached) else float(reached.mean()), "n": int(len(v)),
             # the share's denominator where it is not every patient (a flag none for some: "of the 39 with IgG before
             # the series"), and why the others have none
-            "n_with_value": int(len(finite)), "no_value_note": why,
+            "n_with_value": int(len(finite)), "no_value_note": why if len(finite) < len(v) else None,
             "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note,
             # the share of patients whose value the run's end cut short (a nadir still falling then: its lowest value
             # so far; days below a count still below then), and whose count fell below a recovery's threshold again
@@ -1105,7 +1117,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
         todo = todo[:max_partitions]
     jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries, rtol)
             for k in todo]
-    times = output_times(scenario.duration_days, scenario.output.every_days)
+    times = output_times(scenario.duration_days, scenario.output.every_days, scenario_output_days(scenario))
     # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
     kept = _SummaryParts(n_parts, n, times, figure=report, observables=band_observables(scenario), graft=graft_day(
         scenario.interventions), sex=band_sex(scenario)) if len(todo) == n_parts else None

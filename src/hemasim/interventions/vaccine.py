@@ -32,9 +32,10 @@ from hemasim.parameters import ParameterSet, healthy_adult_parameters
 from hemasim.parameters.core import Parameter
 from hemasim.simulation import Simulation
 
-__all__ = ["FOLD_RISE_FLOOR_SHARE", "KILL_TOLERANCE", "NO_FOLD_RISE", "RESPONDER_SHARE", "SEROCONVERSION_FOLD_RISE",
-           "VaccineSpec", "memory_kills", "read_out_day", "scenario_kill_days", "series_doses", "unseen_kill_days",
-           "vaccine_endpoint_values"]
+__all__ = ["FOLD_RISE_FLOOR_SHARE", "KILL_TOLERANCE", "NO_FOLD_RISE", "NO_REFERENCE_RISE", "RESPONDER_SHARE",
+           "SERIES_RESTART_SHARE", "SEROCONVERSION_FOLD_RISE", "KillWindow", "VaccineSpec", "kill_output_days",
+           "kills_after_last_dose", "memory_kills", "read_out_day", "restart_days", "scenario_kill_days",
+           "scenario_kill_windows", "series_doses", "unseen_kill_days", "vaccine_endpoint_values"]
 
 #: A vaccinee "responds" when the rise of IgG over the series is at least this share of a healthy reference adult's
 #: given the same doses and kills (a relative criterion: antibody units are arbitrary; vaccine_endpoint_values).
@@ -58,6 +59,14 @@ FOLD_RISE_FLOOR_SHARE = 0.01
 #: conditioning, irradiation, depletion or blood loss took some of them): the memory B cells have no death of their own
 #: in the model (biology/vaccine.py), so any fall is one; the share is above the solver's tolerance (1e-6 relative)
 KILL_TOLERANCE = 1e-4
+#: a new series begins after kills that leave less than this share of an antigen's memory B cells between two doses
+#: (their product): the response to the next dose then rests mostly on cells it makes anew, as after a transplant's
+#: conditioning (review36d: any fall above KILL_TOLERANCE began one, so a 500 mL blood donation, 0.998 left, turned
+#: a booster's fold-rise from none to 44.4). Assumed ("most of the memory gone"); what it decides is only where the
+#: series' rise and fold-rise are read from (the reference adult is given every kill whatever it is), and the kills
+#: the model has fall far from it: a donation leaves 0.998, 0.5 Gy 0.66, 2 Gy 0.19, a B-cell depletion its
+#: surviving fraction, Cy/TBI ~1e-6 (tests/test_mend36d.py reads the same series for any share from 0.25 to 0.6)
+SERIES_RESTART_SHARE = 0.5
 
 Doses = tuple[tuple[float, float], ...]  # (day, relative dose) of one antigen
 
@@ -87,7 +96,7 @@ class VaccineSpec(InterventionSpec):
         ivs = [iv for iv in interventions if isinstance(iv, VaccineSpec)]
         schedules = {a: tuple((iv.day, iv.dose) for iv in ivs if iv.antigen == a)
                      for a in dict.fromkeys(iv.antigen for iv in ivs)}
-        return VaccineEndpoints(schedules) if schedules else None
+        return VaccineEndpoints(schedules, scenario_kill_windows(interventions)) if schedules else None
 
     @property
     def last_day(self) -> float:
@@ -146,7 +155,8 @@ def _in_units(params: ParameterSet, scales: Mapping[str, float]) -> ParameterSet
     return ParameterSet.from_records(params.name, records.values())
 
 
-Kills = tuple[tuple[float, float], ...]  # (day, share left) of an antigen's memory B cells at each kill of a run
+#: (day, share left of an antigen's memory B cells, of its plasmablasts) at each kill of a run
+Kills = tuple[tuple[float, ...], ...]
 
 #: why a fold-rise has no value: no IgG to rise over (endpoints.json's note, the report's and the key results' text)
 NO_FOLD_RISE = "none: no IgG at the series' first dose (under the assay floor; read the relative response)"
@@ -163,11 +173,96 @@ class _FoldRiseColumn(EndpointColumn):
         return NO_FOLD_RISE
 
 
+#: why a relative response has none: the reference adult's IgG did not rise over the series
+NO_REFERENCE_RISE = ("none: a healthy adult given the same doses and kills has no rise of IgG over the series (under "
+                     "the assay floor; read the IgG itself)")
+
+
+class _NoReferenceRiseColumn(EndpointColumn):
+    """A relative response (or its responder flag) without a reference rise to be relative to, and why."""
+
+    __slots__ = ()
+
+    @property
+    def missing(self) -> str | None:
+        return NO_REFERENCE_RISE
+
+
 #: the day-28 read-outs' day: this many days after an antigen's last dose
 READ_OUT_DAYS = 28.0
-#: the cell groups whose kill reaches an antigen's memory B cells (biology.vaccine.B_LYMPHOCYTE_TAGS and the
-#: antigen-specific class)
-_MEMORY_B_GROUPS = frozenset({"lymphocyte", "b_cell", "antigen_specific"})
+#: the depletion groups that reach an antigen's memory B cells (their tags, biology.vaccine.B_LYMPHOCYTE_TAGS;
+#: "antigen_specific" is a tag no depletion may name) and its plasmablasts (PLASMABLAST_TAGS)
+_MEMORY_B_GROUPS = frozenset({"lymphocyte", "b_cell"})
+_PLASMABLAST_GROUPS = frozenset({"lymphocyte"})
+
+
+@dataclasses.dataclass(frozen=True)
+class KillWindow:
+    """Days on which an intervention may kill an antigen's memory B cells (its events' days, first to last), and
+    whether it takes the short-lived plasmablasts too (a B-cell depletion does not: they carry no B-cell tag)."""
+
+    first_day: float
+    last_day: float
+    plasmablasts: bool = True
+
+
+def scenario_kill_windows(interventions: Sequence[InterventionSpec]) -> list[KillWindow]:
+    """Every span of days on which the scenario's interventions may kill memory B cells, overlapping spans merged,
+    known before the run: a conditioning or a radiation course (its first to its last day), a blood donation (the
+    lymphocytes' blood share of the loss), a cell_depletion or collection whose groups reach B cells and spare none of
+    their tags. A graft kills none (an autologous one without conditioning left every memory B cell: review36a); a
+    chemotherapy's PK/PD and a depletion of "blood" or "myeloid" take none (the memory B cells carry neither tag).
+    The one rule of plausibility's warning, the forced output days (:func:`kill_output_days`) and the read-outs'
+    kills (:func:`memory_kills`)."""
+    spans: list[KillWindow] = []
+    for iv in interventions:
+        if iv.kind in ("conditioning", "radiation"):
+            spans.append(KillWindow(float(getattr(iv, "start_day")), float(iv.last_day)))  # noqa: B009 (these kinds)
+        elif iv.kind == "blood_donation":
+            spans.append(KillWindow(float(iv.last_day), float(iv.last_day)))
+        elif iv.kind == "cell_depletion":
+            groups = set(getattr(iv, "groups", ()) or ())
+            spared = set(getattr(iv, "except_groups", ()) or ())
+            if groups & _MEMORY_B_GROUPS and not spared & _MEMORY_B_GROUPS:
+                spans.append(KillWindow(float(iv.last_day), float(iv.last_day), bool(groups & _PLASMABLAST_GROUPS)))
+    merged: list[KillWindow] = []
+    for w in sorted(spans, key=lambda w: w.first_day):
+        # one window per stretch of kills: a fall read across each of two overlapping spans is counted twice
+        if merged and w.first_day - 1.0 < merged[-1].last_day + 1e-9:
+            m = merged[-1]
+            merged[-1] = KillWindow(m.first_day, max(m.last_day, w.last_day), m.plasmablasts or w.plasmablasts)
+        else:
+            merged.append(w)
+    return merged
+
+
+def scenario_kill_days(interventions: Sequence[InterventionSpec]) -> list[float]:
+    """The first day of each of :func:`scenario_kill_windows` (kills start on it)."""
+    return [w.first_day for w in scenario_kill_windows(interventions)]
+
+
+def kill_output_days(interventions: Sequence[InterventionSpec]) -> list[float]:
+    """The output days a scenario with a vaccine needs whatever its grid: the day before each kill window and its last
+    day, so the fall across each is read net of no dose given between coarse outputs (review36d: weekly outputs read
+    a B-cell depletion on day 200 on day 203, after a dose on day 201, net of its growth: 0.286 "responder" where the
+    daily grid read 0.231), and each dose's day, where a series after a kill may begin (its IgG read there, as the
+    reference adult's is: a 30-day grid read it on the day before), and each antigen's read-out day (not interpolated
+    between outputs 20 days apart across the response's peak). On a daily grid they are outputs already."""
+    doses: dict[str, list[float]] = {}
+    for iv in interventions:
+        if iv.kind == "vaccine":
+            doses.setdefault(str(getattr(iv, "antigen")), []).append(float(getattr(iv, "day")))  # noqa: B009
+    windows = scenario_kill_windows(interventions)
+    if not doses or not windows:
+        return []
+    given = {d for ds in doses.values() for d in ds}
+    days = given | {max(ds) + READ_OUT_DAYS for ds in doses.values()}
+    for w in windows:
+        # whole days where no dose comes between (a daily grid gains no row at Cy/TBI's last fraction, day x.25)
+        after = float(np.ceil(w.last_day))
+        days |= {float(np.ceil(w.first_day)) - 1.0,
+                 w.last_day if any(w.last_day < d <= after for d in given) else after}
+    return sorted(days - {0.0})
 
 
 def read_out_day(doses: Doses) -> float:
@@ -176,71 +271,100 @@ def read_out_day(doses: Doses) -> float:
     return max(d for d, _ in doses) + READ_OUT_DAYS
 
 
-def scenario_kill_days(interventions: Sequence[InterventionSpec]) -> list[float]:
-    """The days a scenario's interventions may kill memory B cells, known before it runs (the read-outs take the kills
-    from the run itself, :func:`memory_kills`: this is plausibility's view of them): the last day of a conditioning
-    or a radiation course, a depletion's day where its groups reach B cells. A graft kills none (an autologous one
-    without conditioning left every memory B cell: review36a)."""
-    days = []
-    for iv in interventions:
-        groups = set(getattr(iv, "groups", ()) or ())
-        spared = set(getattr(iv, "except_groups", ()) or ())
-        if iv.kind in ("conditioning", "radiation") or (
-                iv.kind == "cell_depletion" and groups & _MEMORY_B_GROUPS and not spared & _MEMORY_B_GROUPS):
-            days.append(float(iv.last_day))
-    return days
-
-
 def unseen_kill_days(doses: Doses, kill_days: Sequence[float]) -> list[float]:
     """Of ``kill_days``, those after the read-out day of ``doses`` (:func:`read_out_day`): the day-28 read-outs read
-    the response before them (plausibility warns), where every kill up to that day is read from the run and given to
-    the reference adult too."""
+    the response before them, where every kill up to that day is read from the run and given to the reference adult
+    too."""
     return sorted(k for k in kill_days if k > read_out_day(doses))
+
+
+def kills_after_last_dose(doses: Doses, windows: Sequence[KillWindow]) -> list[KillWindow]:
+    """Of ``windows``, those that kill after the last of ``doses`` (plausibility warns of each: before the read-out
+    day the read-outs read what the kill left against a healthy adult killed alike, after it the response before
+    the kill; review36d: a dose on day 0 and Cy/TBI from day 10 read "responder" with no warning)."""
+    last = max(d for d, _ in doses)
+    return [w for w in windows if w.last_day > last]
 
 
 def series_doses(doses: Doses, kill_days: Sequence[float]) -> Doses:
     """The doses of the series whose fold-rise and rise the day-28 read-outs give: those on or after the last of
-    ``kill_days`` (days on which the antigen's memory B cells fell: :func:`memory_kills` of a run) on or before the
-    last dose, every dose without one. A kill on a dose's day comes before the dose (the day's conditioning before its
+    ``kill_days`` (the days of the kills that begin a new series: :func:`restart_days`) on or before the last dose,
+    every dose without one. A kill on a dose's day comes before the dose (the day's conditioning before its
     injections: the dose begins the series)."""
     last = max(d for d, _ in doses)
     before = [k for k in kill_days if k <= last]
     return doses if not before else tuple((d, q) for d, q in doses if d >= max(before))
 
 
-def memory_kills(times: np.ndarray, memory_b: np.ndarray, until_day: float) -> list[Kills]:
-    """Per patient (``memory_b``: (N, T), the antigen's memory B cells, AU), every output step up to ``until_day``
-    across which they fell by more than :data:`KILL_TOLERANCE`: (the step's end day, the share left across it), the
-    share to 4 significant digits (the reference runs are cached by it). The model's memory B cells have no death of
-    their own, so a fall is a kill, whatever made it (a conditioning, TBI, a depletion, a collection); a kill during a
-    response's growth of them is read net of that growth (under-read)."""
-    keep = times <= until_day + 1e-9
-    t, m = times[keep], np.atleast_2d(memory_b)[:, keep]
+def restart_days(doses: Doses, kills: Kills, share: float = SERIES_RESTART_SHARE) -> list[float]:
+    """The days of ``kills`` (:func:`memory_kills`) that begin a new series: the last kill between two doses (after
+    one, on or before the next) where those kills together leave less than ``share`` of the memory B cells."""
+    days = sorted(d for d, _ in doses)
+    out = []
+    for a, b in zip([-np.inf, *days[:-1]], days, strict=True):
+        gap = [k for k in kills if a < k[0] <= b]
+        if gap and float(np.prod([k[1] for k in gap])) < share:
+            out.append(max(k[0] for k in gap))
+    return out
+
+
+def memory_kills(times: np.ndarray, memory_b: np.ndarray, until_day: float,
+                 windows: Sequence[KillWindow] | None = None) -> list[Kills]:
+    """Per patient (``memory_b``: (N, T), the antigen's memory B cells, AU), each kill up to ``until_day``: (day,
+    share of the memory B cells left, share of the plasmablasts left), the shares to 4 significant digits (the
+    reference runs are cached by them). With ``windows`` (:func:`scenario_kill_windows`), each window that begins by
+    ``until_day`` whose fall exceeds :data:`KILL_TOLERANCE`, read from the last output before its first day to the
+    output on its last (the outputs :func:`kill_output_days` adds: no dose between them) and dated on its first day;
+    without, every output step with such a fall, dated at the step's end. The model's memory B cells have no death of
+    their own, so a fall is a kill; a kill during a response's growth of them is read net of that growth (under-read).
+    The plasmablasts lose the memory B cells' share where the kill reaches them (the lymphocyte class: every kill
+    but a B-cell depletion's), else none."""
+    m = np.atleast_2d(memory_b)
+    scale = np.maximum(m.max(axis=1), 0.0)
+    if windows is None:
+        keep = times <= until_day + 1e-9
+        steps = [(float(times[i + 1]), i, i + 1, True) for i in range(int(keep.sum()) - 1)]
+    else:
+        steps = []
+        for w in windows:
+            before = np.flatnonzero(times < w.first_day - 1e-9)
+            after = np.flatnonzero(times >= w.last_day - 1e-9)
+            if w.first_day <= until_day + 1e-9 and before.size and after.size:
+                steps.append((w.first_day, int(before[-1]), int(after[0]), w.plasmablasts))
     out: list[Kills] = []
-    for row in m:
-        prev = row[:-1]
-        ratio = np.ones_like(prev)
-        alive = prev > 1e-9 * max(float(row.max()), 0.0)  # none yet (before the first dose): nothing to kill
-        ratio[alive] = row[1:][alive] / prev[alive]
-        out.append(tuple((float(t[i + 1]), float(f"{max(float(ratio[i]), 0.0):.4g}"))
-                         for i in np.flatnonzero(ratio < 1.0 - KILL_TOLERANCE)))
+    for row, top in zip(m, scale, strict=True):
+        kills = []
+        for day, i0, i1, pb in steps:
+            if row[i0] <= 1e-9 * top:  # none yet (before the first dose): nothing to kill
+                continue
+            left = float(f"{max(float(row[i1] / row[i0]), 0.0):.4g}")
+            if left < 1.0 - KILL_TOLERANCE:
+                kills.append((day, left, left if pb else 1.0))
+        out.append(tuple(kills))
     return out
 
 
 @dataclasses.dataclass(frozen=True)
 class _MemoryKill(Event):
     """The reference adult's B cells specific to ``antigen`` (activated, maturing and memory: the B-cell tags that a
-    conditioning, TBI or a B-cell depletion hits in the patient) down to ``surviving_fraction``: one of the patient's
-    kills, applied before the day's doses as the patient's was."""
+    conditioning, TBI or a B-cell depletion hits in the patient) down to ``surviving_fraction``, and its plasmablasts
+    (short-lived, lymphocyte-tagged: conditioning and TBI hit them, a B-cell depletion does not) down to
+    ``plasmablast_fraction``: one of the patient's kills, applied before the day's doses as the patient's was
+    (review36d: the reference kept its plasmablasts, a rise of 26.2 against the patient's 17.4 after Cy/TBI)."""
 
     antigen: str
     surviving_fraction: float
+    plasmablast_fraction: float = 1.0
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         y = x.copy()
-        hit = [i for i, (name, tags) in enumerate(zip(model.state_names, model.state_tags, strict=True))
-               if name.startswith(f"{self.antigen}_") and {"antigen_specific", "b_cell"} <= tags]
-        y[..., hit] *= self.surviving_fraction
+        for i, (name, tags) in enumerate(zip(model.state_names, model.state_tags, strict=True)):
+            if not name.startswith(f"{self.antigen}_") or "antigen_specific" not in tags:
+                continue
+            if "b_cell" in tags:
+                y[..., i] *= self.surviving_fraction
+            elif "lymphocyte" in tags:
+                y[..., i] *= self.plasmablast_fraction
         return y
 
 
@@ -254,7 +378,7 @@ def _reference_igg(antigen: str, doses: Doses, unit_scales: tuple[tuple[str, flo
     params = _in_units(healthy_adult_parameters(), dict(unit_scales))
     model = healthy_human_model(REFERENCE_ADULT, params, aging=False, extensions=[VaccineResponse(antigen)])
     events: list[Event] = [CellInfusion(day, antigen_state(antigen), dose) for day, dose in doses]
-    events += [_MemoryKill(day, antigen, share) for day, share in kills]
+    events += [_MemoryKill(k[0], antigen, k[1], k[2] if len(k) > 2 else 1.0) for k in kills]
     r = Simulation(model, events=events).run(max(d for d, _ in doses) + 28.0, 1.0)
     return r.times, r.observable(f"{antigen}_igg_au")
 
@@ -292,16 +416,16 @@ def _kills_words(antigen: str, kills: Kills) -> str:
     """A single run's kills of the antigen's memory B cells, in words (what the reference adult was given too)."""
     if not kills:
         return f"no kill of the {antigen} memory B cells"
-    left = float(np.prod([s for _, s in kills]))
-    days = sorted({d for d, _ in kills})
+    left = float(np.prod([k[1] for k in kills]))
+    days = sorted({k[0] for k in kills})
     span = f"day {days[0]:g}" if len(days) == 1 else f"days {days[0]:g}-{days[-1]:g}"
     return f"its {antigen} memory B cells cut to {left:.3g} of their number on {span}, as this patient's were"
 
 
 def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], schedules: Mapping[str, Doses],
                             parameters: Mapping[str, Parameter] | None = None,
-                            point_scales: Sequence[tuple[tuple[str, float], ...]] | None = None
-                            ) -> list[EndpointColumn]:
+                            point_scales: Sequence[tuple[tuple[str, float], ...]] | None = None,
+                            windows: Sequence[KillWindow] | None = None) -> list[EndpointColumn]:
     """Per antigen, for many patients (``obs``: name -> (N, T)): plasmablast peak day and IgG peak after the
     first dose, IgG 28 days after the last dose, the relative response, the responder flag (relative response at
     least :data:`RESPONDER_SHARE`), and the fold-rise (that IgG over IgG at the series' first dose; none where the
@@ -315,7 +439,12 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
     :func:`series_doses`), so a patient whose conditioning left none of them is compared with a healthy adult's
     new primary series, one whose memory survived whole with a healthy booster, and one in between with a healthy
     adult left as much; the antibody and plasma cells that conditioning spares are the reference adult's too, and
-    the rise leaves both out (a patient's antibody from before the transplant is not his response). Without a kill
+    the rise leaves both out (a patient's antibody from before the transplant is not his response). Kills that
+    leave no less than :data:`SERIES_RESTART_SHARE` of the memory B cells between two doses begin no new series
+    (the reference adult is given them all the same). Where the reference adult's rise is at or under the assay
+    floor (:data:`FOLD_RISE_FLOOR_SHARE` of its one-dose response: its IgG fell or stayed over the series) there is no
+    relative response and no responder flag (:data:`NO_REFERENCE_RISE`). ``windows``
+    (:func:`scenario_kill_windows`) dates the kills on the scenario's days (None: on the outputs). Without a kill
     the IgG before the first dose is 0 and the rise is the day-28 IgG (a first exposure, a booster: as before).
     In the units of the run's ``parameters``, the table every patient's model was built from (None: the shipped
     table; see :func:`reference_igg_day28`). A cohort's per-patient draws of a convention are that patient's
@@ -345,17 +474,22 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
         n = igg.shape[0]
         d28 = value_on_day(times, igg, read_out_day(doses))
         memory = obs.get(f"{antigen}_memory_b_au")  # a caller without it (a test's table): no kill
-        kills = memory_kills(times, memory, read_out_day(doses)) if memory is not None else [()] * n
+        kills = memory_kills(times, memory, read_out_day(doses), windows) if memory is not None else [()] * n
         units = [scales] * n if point_scales is None else list(point_scales)
-        own = [series_doses(doses, [d for d, _ in k]) for k in kills]
+        own = [series_doses(doses, restart_days(doses, k)) for k in kills]
         start = np.array([min(d for d, _ in s) for s in own])
         pre = np.array([_at_dose(times, igg[i], start[i]) for i in range(n)])
         ref_d28, ref_pre = np.empty(n), np.empty(n)
         for i in range(n):  # one reference run per distinct (units, kills): cached
             rt, rg = _reference_igg(antigen, doses, units[i], kills[i])
             ref_d28[i], ref_pre[i] = rg[-1], _at_dose(rt, rg, start[i])
-        rel = (d28 - pre) / (ref_d28 - ref_pre)
         floor = FOLD_RISE_FLOOR_SHARE * np.array([reference_igg_day28(antigen, _ONE_DOSE, u) for u in units])
+        # the reference's rise under the assay floor (its IgG fell over the series: a dose after a conditioning that
+        # left the earlier doses' IgG falling) is no yardstick: a falling patient read 0.70 "responder" over a
+        # reference's fall of -140 AU (review36d); the floor is the fold-rise's, the least rise an assay tells
+        ref_rise = ref_d28 - ref_pre
+        rel = np.full(n, np.nan)
+        np.divide(d28 - pre, ref_rise, out=rel, where=ref_rise > floor)
         fold = np.full(d28.shape, np.nan)
         np.divide(d28, pre, out=fold, where=pre >= floor)  # no silent division by a pre-series IgG of 0
         one = n == 1  # a single run's definitions name its own series and kills; a cohort's say the rule
@@ -367,12 +501,15 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
                      f"a healthy 35-year-old given the same doses with each of the patient's kills of his {antigen} "
                      "memory B cells (read from the run) applied to its own")
         out += [EndpointColumn(f"{antigen}_igg_day28_au", "AU", f"{antigen} IgG 28 days after the last dose", d28),
-                EndpointColumn(f"{antigen}_relative_response", "1", f"rise of {antigen} IgG from {since} to 28 days "
-                               f"after the last dose, relative to the same rise of {reference} (the rise of day-28 "
-                               "IgG itself where there was none before the series)", rel),
-                EndpointColumn(f"{antigen}_responder", "flag", f"1 if the relative response is at least "
-                               f"{RESPONDER_SHARE:g} (an assumed cut-off standing for a protective titre: IgG is in "
-                               "arbitrary units)", (rel >= RESPONDER_SHARE).astype(np.float64)),
+                _NoReferenceRiseColumn(f"{antigen}_relative_response", "1", f"rise of {antigen} IgG from {since} to "
+                                       f"28 days after the last dose, relative to the same rise of {reference} (the "
+                                       "rise of day-28 IgG itself where there was none before the series); none where "
+                                       f"that rise is under {FOLD_RISE_FLOOR_SHARE:g} of the healthy adult's 28 days "
+                                       "after one dose", rel),
+                _NoReferenceRiseColumn(f"{antigen}_responder", "flag", f"1 if the relative response is at least "
+                                       f"{RESPONDER_SHARE:g} (an assumed cut-off standing for a protective titre: IgG "
+                                       "is in arbitrary units), none where there is no relative response",
+                                       np.where(np.isnan(rel), np.nan, rel >= RESPONDER_SHARE)),
                 _FoldRiseColumn(f"{antigen}_fold_rise", "1", f"day-28 IgG over IgG at {since}; none where that IgG "
                                 f"is under {FOLD_RISE_FLOOR_SHARE:g} of a healthy 35-year-old's 28 days after one "
                                 "dose (an assay's lower limit: a never-exposed patient has none, so no fold-rise; read "
@@ -384,8 +521,9 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
 
 
 class VaccineEndpoints(EndpointFamily):
-    def __init__(self, schedules: Mapping[str, Doses]) -> None:
+    def __init__(self, schedules: Mapping[str, Doses], windows: Sequence[KillWindow] | None = None) -> None:
         self.schedules = dict(schedules)
+        self.windows = None if windows is None else list(windows)
 
     def observables(self, available: Sequence[str]) -> list[str]:
         return [f"{a}_{k}" for a in self.schedules for k in ("plasmablasts_au", "igg_au", "memory_b_au")]
@@ -396,7 +534,7 @@ class VaccineEndpoints(EndpointFamily):
         point_scales = None
         if ctx.points_are_runs and set(conventions()) & set(ctx.per_patient):
             point_scales = point_unit_scales(ctx.parameters, ctx.per_patient, ctx.n_patients)
-        return vaccine_endpoint_values(times, obs, self.schedules, ctx.parameters, point_scales)
+        return vaccine_endpoint_values(times, obs, self.schedules, ctx.parameters, point_scales, self.windows)
 
     def units(self) -> dict[str, str]:
         return {f"{a}_{end}": unit for a in self.schedules for end, unit in VACCINE_UNITS.items()}

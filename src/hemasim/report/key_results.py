@@ -765,7 +765,7 @@ def flag_denominator_text(row: Mapping[str, Any]) -> str:
     if row.get("unit") != "flag" or n is None or k is None or k >= n:
         return "of patients"
     why = row.get("no_value_note") or "not reached"
-    return f"of the {k} patients with a value (of {n}; the other {n - k}: {why})"
+    return f"of the {k} patient{'' if k == 1 else 's'} with a value (of {n}; the other {n - k}: {why})"
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:

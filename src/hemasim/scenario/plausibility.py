@@ -816,16 +816,17 @@ def _vaccine_names(scenario: Scenario) -> Iterator[Implausible]:
 
 
 def _vaccine_before_conditioning(scenario: Scenario) -> Iterator[Implausible]:
-    """An antigen whose day-28 read-outs come before a kill of memory B cells (a conditioning, a radiation course, a
-    B-cell or lymphocyte depletion): they read the response before the kill, so a patient primed a year before Cy/TBI
-    read "responder: yes" (relative response 0.94) in the key results with his memory B cells erased (ux35b).
-    Vaccinating before a transplant is a scenario, so this says what the endpoints read and where what is left is, it
-    does not refuse. The rule is the read-outs' own (:func:`~hemasim.interventions.vaccine.unseen_kill_days`: a kill
-    up to the read-out day is read from the run and given to the reference adult too; review36a: this warning used
-    the conditioning's first day and the read-outs its last)."""
-    from hemasim.interventions.vaccine import scenario_kill_days, unseen_kill_days
+    """An antigen whose last dose comes before a kill of memory B cells (a conditioning, a radiation course, a B-cell
+    or lymphocyte depletion or collection, a blood loss: :func:`~hemasim.interventions.vaccine.scenario_kill_windows`,
+    the read-outs' own rule). After the read-out day, the read-outs read the response before the kill, so a patient
+    primed a year before Cy/TBI read "responder: yes" (relative response 0.94) with his memory B cells erased (ux35b);
+    up to it, they read what the kill left against a healthy adult killed alike, so a dose on day 0 and Cy/TBI from day
+    10 read "responder" (0.66) with his memory B cells cut to 2e-6, unwarned (review36d). Vaccinating before a
+    transplant is a scenario, so this says what the endpoints read and where what is left is, it does not refuse. The
+    kill is named by its first day (kills start on it; review36d: the warning named a conditioning's last)."""
+    from hemasim.interventions.vaccine import kills_after_last_dose, read_out_day, scenario_kill_windows
 
-    kills = scenario_kill_days(scenario.interventions)
+    windows = scenario_kill_windows(scenario.interventions)
     doses: dict[str, list[tuple[float, float]]] = {}
     last: dict[str, int] = {}  # antigen -> index of its last dose
     for i, iv in enumerate(scenario.interventions):
@@ -835,18 +836,23 @@ def _vaccine_before_conditioning(scenario: Scenario) -> Iterator[Implausible]:
             if antigen not in last or iv.day >= max(d for d, _ in doses[antigen][:-1]):
                 last[antigen] = i
     for antigen, i in last.items():
-        after = unseen_kill_days(tuple(doses[antigen]), kills)
+        after = kills_after_last_dose(tuple(doses[antigen]), windows)
         if not after:
             continue
-        day = max(d for d, _ in doses[antigen])
+        day, read = max(d for d, _ in doses[antigen]), read_out_day(tuple(doses[antigen]))
+        kill = max(after[0].first_day, day)
+        if kill > read:
+            what = (f"read the response on day {read:g}, before the kill, not what is left after it")
+        else:
+            what = (f"read on day {read:g} what the kill left, against a healthy adult given the same kill: a "
+                    "\"responder\" there may have few memory B cells left to recall")
         yield f"interventions.{i}.day", (
-            f"{antigen}'s last dose (day {day:g}) comes before the kill of memory B cells on day {after[0]:g} (a "
-            "conditioning, radiation or depletion), which kills the memory B cells it made and spares plasma cells "
-            "and IgG (docs/immunity.md, immune memory under conditioning): "
-            f"{antigen}_igg_day28_au, {antigen}_relative_response and {antigen}_responder read the "
-            f"response on day {day + 28:g}, not what is left after it; read {antigen}_igg_au and "
-            f"{antigen}_memory_b_au in timeseries.csv on the days you ask about, or add a dose after the graft to read "
-            "a revaccination's response")
+            f"{antigen}'s last dose (day {day:g}) comes before the kill of memory B cells on day {kill:g} (a "
+            "conditioning, radiation, depletion or blood loss), which kills the memory B cells it made and spares "
+            "long-lived plasma cells and IgG (docs/immunity.md, immune memory under conditioning): "
+            f"{antigen}_igg_day28_au, {antigen}_relative_response and {antigen}_responder {what}; read "
+            f"{antigen}_igg_au and {antigen}_memory_b_au in timeseries.csv on the days you ask about, or add a dose "
+            "after the kill (after the graft) to read a revaccination's response")
 
 
 def _virus_name(iv: InterventionSpec, path: str, overridden: Iterable[str] = ()) -> Iterator[Implausible]:

@@ -90,7 +90,12 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
                rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
     """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
     parameters set in the parameter table for the whole batch."""
-    from hemasim.assembly import batch_events, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.assembly import (
+        batch_events,
+        scenario_endpoint_observables,
+        scenario_endpoint_values,
+        scenario_output_days,
+    )
     from hemasim.cohort.runner import cohort_model
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
@@ -125,7 +130,8 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     # a graft's per-CD34+ contents are read when its event is built, not by the model: each point's own here
     events = batch_events(scenario, cov, per_patient)
     sim = Simulation(model, solver, events, seed=scenario.seed)
-    result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
+    result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe,
+                     extra_output_days=scenario_output_days(scenario))
     out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
                                   for e in endpoints}
     ctx = EndpointContext(params, cov.age_years, result.record.administrations, n, covariates=cov,
