@@ -274,3 +274,36 @@ def test_a_long_course_lists_its_first_cycles_and_its_last():
         {**TOY["interventions"][0], "rules": [], "schedule": {"days": [7.0 * i for i in range(20)]}}]}
     family = cycle_endpoints(parse_scenario(weekly, "weekly.yaml"))
     assert family is not None and len(family.units()) == 7 * 6 + 1  # 6 columns a listed cycle and the RDI
+
+
+def test_an_arm_without_a_cycle_says_why_its_cells_are_empty():
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.arms import NO_SUCH_CYCLE, _endpoint_table
+
+    nadir = EndpointValue("anc_nadir", 0.4, "1e9/L", "lowest ANC")
+    cycle1 = EndpointValue("anc_nadir_cycle1", 0.44, "1e9/L", "lowest ANC in cycle 1")
+    table = _endpoint_table(["q3w_x3", "one_cycle"], {"q3w_x3": [nadir, cycle1], "one_cycle": [nadir]})
+    assert table.count("no such cycle in this arm") == 1 and NO_SUCH_CYCLE.split(";")[0] in table.replace("&#x27;", "'")
+
+
+@pytest.mark.integration
+def test_a_cohort_of_two_drugs_on_different_schedules_says_why_it_has_no_cycles(tmp_path: Path):
+    from hemasim.cohort import run_cohort
+
+    cyclo = {"kind": "chemotherapy", "drug_set": "cyclophosphamide_ahmed2020", "dose_mg_per_m2": 300,
+             "route": "iv_infusion", "infusion_hours": 0.5, "schedule": {"start_day": 3, "every_days": 14, "cycles": 3}}
+    data = {**TOY, "duration_days": 45, "output": {"every_days": 1},
+            "interventions": [_doc(100, 0, 2), cyclo]}
+    run_cohort(parse_scenario(data, "two.yaml"), 2, tmp_path, partition_size=2, progress=False)
+    ep = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "endpoints").glob("*.parquet")))
+    assert not [c for c in ep.columns if "_cycle1" in c]
+    report = (tmp_path / "report.html").read_text()
+    assert "Chemotherapy cycles: docetaxel" in report and "different schedules" in report
+
+
+def test_the_sensitivity_figures_draw_the_runs_own_endpoints_first():
+    from hemasim.sensitivity.plots import run_level_first
+
+    names = ["anc_nadir_cycle3", "anc_nadir", "chemotherapy_cycle2_delayed", "days_anc_below_0p5", "anc_nadir_cycle4"]
+    assert run_level_first(names) == ["anc_nadir", "days_anc_below_0p5", "anc_nadir_cycle3",
+                                      "chemotherapy_cycle2_delayed", "anc_nadir_cycle4"]

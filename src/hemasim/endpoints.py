@@ -7,6 +7,7 @@ below the threshold times the interval length.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -186,14 +187,15 @@ def chemotherapy_doses(scenario: Scenario | None, administrations: Sequence[Mapp
 _SAME_DAY = 1e-6
 
 
-def _chemotherapy_parts(scenario: Scenario) -> list[tuple[str, int, list[float], float]]:
+def chemotherapy_blocks(scenario: Scenario) -> list[tuple[str, int, list[float], float]]:
     """Each chemotherapy block of ``scenario`` (a ``chemotherapy`` intervention, a regimen's drug in one phase), in
     order: (drug, its block among the drug's, from 0, as :func:`hemasim.assembly.build_events` numbers its regimen,
     its planned cycle starts, its cycle length, days: the schedule's every_days, of a list of days the last gap)."""
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
-    out, seen = [], {}
+    out: list[tuple[str, int, list[float], float]] = []
+    seen: dict[str, int] = {}
     for iv in dosed_interventions(scenario.interventions):
         if not isinstance(iv, ChemotherapySpec):
             continue
@@ -217,7 +219,7 @@ def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int],
     each cutting the other drug's (review36e), so the run gets none and the reason."""
     if scenario is None:
         return {}, [], ""
-    parts = sorted(_chemotherapy_parts(scenario), key=lambda p: p[2][0])
+    parts = sorted(chemotherapy_blocks(scenario), key=lambda p: p[2][0])
     courses: list[list[tuple[str, int, list[float], float]]] = []
     end = -np.inf
     for part in parts:
@@ -230,7 +232,7 @@ def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int],
     firsts: list[float] = []
     for course in courses:
         lead = course[0]
-        for drug, block, starts, length in course[1:]:
+        for drug, _, starts, length in course[1:]:
             same = len(starts) == len(lead[2]) and np.allclose(np.diff(starts), np.diff(lead[2]), atol=_SAME_DAY)
             gap = min(np.diff(lead[2]), default=lead[3]) or np.inf
             if not same or starts[0] - lead[2][0] >= gap - _SAME_DAY:
@@ -239,15 +241,21 @@ def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int],
                                 "of one is no cycle of the other, so the run has no per-cycle endpoints (its own "
                                 "nadir and days below stand for the whole course)")
         for k in range(len(lead[2])):
-            for drug, block, starts, _ in course:
+            for drug, block, _, _ in course:
                 plan[(drug, block, k + 1)] = len(firsts)
-            firsts.append(min(starts[k] for _, _, starts, _ in course))
+            firsts.append(min(part[2][k] for part in course))
     return plan, firsts, ""
 
 
 def _course_text(starts: list[float], length: float) -> str:
     return (f"{len(starts)} cycle(s) every {length:g} d from day {starts[0]:g}" if len(starts) > 1 else
             f"one cycle on day {starts[0]:g}")
+
+
+def is_per_cycle(endpoint: str) -> bool:
+    """Is ``endpoint`` one of a chemotherapy's per-cycle endpoints (:mod:`hemasim.interventions.chemo_cycles`:
+    ``anc_nadir_cycle3``, ``chemotherapy_cycle2_delayed``, their flags)?"""
+    return re.search(r"_cycle\d+(_|$)", endpoint) is not None
 
 
 def chemotherapy_cycle_plan(scenario: Scenario | None) -> dict[tuple[str, int, int], int]:

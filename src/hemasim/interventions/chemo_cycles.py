@@ -223,12 +223,12 @@ class CycleEndpoints(EndpointFamily):
         for a in log:
             g = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n,))
             cycle = np.broadcast_to(np.asarray(a.get("cycle", 1), dtype=np.int64), (n,))
-            block = int(a.get("block", 0))  # type: ignore[call-overload]
+            block = int(a.get("block", 0))
             on = g > 0
             given += np.where(on, g, 0.0)
-            day = float(a["day"])  # type: ignore[arg-type]
+            day = float(a["day"])
             first = np.where(on, np.minimum(first, day), first)
-            for i in np.flatnonzero(on):  # a cycle's first dose (the log runs in time): its cycle ends a length later
+            for i in map(int, np.flatnonzero(on)):  # a cycle's first dose (the log runs in time): it ends a length later
                 if (i, block, int(cycle[i])) not in seen:
                     seen.add((i, block, int(cycle[i])))
                     n_given[i] += 1
@@ -280,9 +280,9 @@ def _cycle_length(starts: Sequence[float], every_days: float | None) -> float:
 
 
 def _parts(scenario: Scenario) -> list[tuple[str, int, list[float], float]]:
-    from hemasim.endpoints import _chemotherapy_parts
+    from hemasim.endpoints import chemotherapy_blocks
 
-    return _chemotherapy_parts(scenario)
+    return chemotherapy_blocks(scenario)
 
 
 def cycle_endpoints(scenario: Scenario) -> CycleEndpoints | None:
