@@ -307,3 +307,27 @@ def test_the_sensitivity_figures_draw_the_runs_own_endpoints_first():
     names = ["anc_nadir_cycle3", "anc_nadir", "chemotherapy_cycle2_delayed", "days_anc_below_0p5", "anc_nadir_cycle4"]
     assert run_level_first(names) == ["anc_nadir", "days_anc_below_0p5", "anc_nadir_cycle3",
                                       "chemotherapy_cycle2_delayed", "anc_nadir_cycle4"]
+
+
+@pytest.mark.integration
+def test_a_regimen_with_the_drug_in_two_phases_numbers_its_cycles_in_turn(tmp_path: Path):
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import chemotherapy_cycle_plan, evaluate_endpoints
+
+    def phase(dose: float) -> dict:
+        return {"cycle_length_days": {"value": 21, "assumed": "test"}, "cycles": {"value": 2, "assumed": "test"},
+                "drugs": [{"drug_set": "docetaxel_kloft2006", "route": "iv_infusion",
+                           "dose_mg_per_m2": {"value": dose, "assumed": "test"},
+                           "infusion_hours": {"value": 1, "assumed": "test"}}]}
+
+    path = tmp_path / "doc_two_phases.yaml"
+    path.write_text(json.dumps({"name": "doc_two_phases", "description": "docetaxel 100 x2 then 75 x2",
+                                "phases": [phase(100), phase(75)]}))
+    scenario = parse_scenario({**TOY, "duration_days": 84, "interventions": [
+        {"kind": "chemotherapy_regimen", "regimen": str(path)}]}, "reg.yaml")
+    assert sorted(chemotherapy_cycle_plan(scenario).items()) == [
+        (("docetaxel", 0, 1), 0), (("docetaxel", 0, 2), 1), (("docetaxel", 1, 1), 2), (("docetaxel", 1, 2), 3)]
+    result = run_scenario(scenario)
+    assert chemotherapy_cycle_starts(scenario, result.record.administrations).tolist() == [[0.0, 21.0, 42.0, 63.0]]
+    values = {e.name: e.value for e in evaluate_endpoints(result)}
+    assert values["docetaxel_relative_dose_intensity"] == pytest.approx(1.0)

@@ -435,7 +435,8 @@ def _in_cycle(day: float, result: Result | None) -> str:
     starts = chemotherapy_cycle_days(result)
     if len(starts) < 2 or day < starts[0]:
         return ""
-    k = max(i for i, start in enumerate(starts) if start <= day)
+    # the latest start before the day: a later regimen phase may start before an earlier phase's delayed cycle
+    k = max((i for i, start in enumerate(starts) if start <= day), key=lambda i: starts[i])
     return f" (cycle {k + 1}, day {day - starts[k]:g} of it)"
 
 
