@@ -67,7 +67,7 @@ def test_each_cycle_has_its_own_nadir_day_from_its_first_dose_and_grade_4_days()
     times = np.arange(0.0, 30.5, 0.5)
     v = _toy_anc(times)
     starts = np.array([[0.0, 10.0], [0.0, 17.0], [0.0, np.nan]])  # patient 2: cycle 2 not given
-    low, day, fallen = cycle_nadirs(times, v, starts)
+    low, day, fallen, _ = cycle_nadirs(times, v, starts)
     assert low[:2].tolist() == [[0.2, 0.4], [0.2, 0.4]]
     assert day[:2].tolist() == [[4.0, 5.0], [4.0, 5.0]]  # counted from each cycle's own first dose
     assert fallen[:2].all()
@@ -88,7 +88,7 @@ def test_a_count_that_did_not_fall_in_a_cycle_has_no_nadir_day():
     times = np.arange(0.0, 20.5, 0.5)
     v = np.full((1, len(times)), 4.0)
     v[0, (times >= 3) & (times <= 5)] = 0.3
-    low, day, fallen = cycle_nadirs(times, v, np.array([[0.0, 10.0]]))
+    low, day, fallen, _ = cycle_nadirs(times, v, np.array([[0.0, 10.0]]))
     assert fallen.tolist() == [[True, False]] and low[0, 1] == 4.0  # cycle 2: flat, its lowest is its start
 
 
@@ -161,3 +161,173 @@ def test_each_patients_cycle_start_is_read_as_a_single_day_is():
     days = np.array([2.0, 3.25])
     want = [float(value_on_day(times, v[i:i + 1], days[i])[0]) for i in range(2)]
     assert _values_on_days(times, v, days).tolist() == want
+
+
+# ---------------------------------------------------------------------------------------------- review36e's findings
+def _doc(dose: float, start: float, cycles: int, every: float = 21.0) -> dict:
+    return {**TOY["interventions"][0], "dose_mg_per_m2": dose, "rules": [],
+            "schedule": {"start_day": start, "every_days": every, "cycles": cycles}}
+
+
+@pytest.mark.integration
+def test_the_same_drug_in_two_blocks_makes_four_cycles_and_one_plan_of_its_doses():
+    # docetaxel 100 q21x2 then 75 q21x2: each block counts its cycles from 1, and the second overwrote the first
+    # (starts [nan, nan, 0, 21], cycle 4 over days 21-84, RDI 1.75)
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+
+    data = {**TOY, "duration_days": 84, "interventions": [_doc(100, 0, 2), _doc(75, 42, 2)]}
+    scenario = parse_scenario(data, "two_blocks.yaml")
+    result = run_scenario(scenario)
+    assert chemotherapy_cycle_starts(scenario, result.record.administrations).tolist() == [[0.0, 21.0, 42.0, 63.0]]
+    values = {e.name: e.value for e in evaluate_endpoints(result)}
+    assert values["docetaxel_relative_dose_intensity"] == pytest.approx(1.0)  # every planned dose, on time
+    assert values["anc_nadir_day_cycle4"] < 21  # cycle 4 is days 63-84, not 21-84
+
+
+def test_a_cycle_cut_short_is_still_falling_not_a_nadir():
+    # a count still falling when the next dose (or the run's end) comes: its lowest so far, flagged
+    times = np.arange(0.0, 20.5, 0.5)
+    v = np.vstack([4.0 - 0.1 * times, np.full(len(times), 4.0)])  # falling all along; flat
+    v[1, (times >= 3) & (times <= 5)] = 0.3
+    low, day, fallen, falling = cycle_nadirs(times, v, np.array([[0.0, 10.0], [0.0, 10.0]]))
+    assert falling.tolist() == [[True, True], [False, False]]
+    assert day[0].tolist() == [9.5, 10.0]  # each cycle's last output: the lowest so far
+    # the family's flags, which fill the cohort summary's fraction_at_run_end
+    family = cycle_endpoints(parse_scenario({**TOY, "duration_days": 20}, "toy.yaml"))
+    assert family is not None
+    ctx = EndpointContext(healthy_adult_parameters(), 55.0, _toy_log()[:3], 2)
+    log = [{**e, **{k: e[k][[0, 2]] for k in ("cycle", "planned_ug", "given_ug")}} for e in ctx.administrations]
+    ctx = EndpointContext(healthy_adult_parameters(), 55.0, log, 2)
+    cols = {c.name: c.values.tolist() for c in family.values(times, {"anc_1e9_per_L": v}, ctx)}
+    assert cols["anc_nadir_cycle1_at_run_end"] == [1.0, 0.0] and cols["anc_nadir_day_cycle2_at_run_end"] == [1.0, 0.0]
+
+
+def test_the_cohort_key_rows_say_a_cycle_was_cut_short():
+    from hemasim.report.key_results import cohort_key_results_html
+
+    def row(name: str, unit: str, median: float, at_end: float | None = None) -> dict:
+        return {"endpoint": name, "unit": unit, "definition": name, "median": median, "p05": median, "p95": median,
+                "fraction_reaching": 1.0, "n": 10, "n_with_value": 10, "no_value_note": None,
+                "fraction_did_not_fall": 0.0 if "day" in name else None, "missing": None,
+                "fraction_at_run_end": at_end, "fraction_fell_again": None}
+
+    rows = [row("anc_nadir_cycle1", "1e9/L", 3.1, 1.0), row("anc_nadir_day_cycle1", "day of the cycle", 6.5, 1.0),
+            row("days_anc_below_0p5_cycle1", "day", 0.0), row("anc_nadir_cycle2", "1e9/L", 0.9, 0.0),
+            row("anc_nadir_day_cycle2", "day of the cycle", 9.5, 0.0), row("days_anc_below_0p5_cycle2", "day", 0.0)]
+    text = cohort_key_results_html(rows)
+    assert text.count("still falling at the end of the cycle") == 2  # cycle 1's nadir and its day
+    assert "1: 3.1 (day 6.5; still falling at its end in 100%) · 2: 0.9 (day 9.5)" in text
+
+
+def test_cycles_that_start_out_of_order_do_not_overlap():
+    # a later regimen phase keeps its planned start (day 14) while delays push the earlier phase's cycle to day 30
+    from hemasim.endpoints import DaysBelow, _cycle_windows
+
+    starts = np.array([[0.0, 30.0, 14.0, np.nan]])
+    windows = _cycle_windows(starts)
+    assert windows[0, :3].tolist() == [[0.0, 14.0], [30.0, np.inf], [14.0, 30.0]]
+    times = np.arange(0.0, 45.0, 0.5)
+    v = np.where((times % 7) < 2, 0.3, 4.0)[None, :]
+    g4 = cycle_days_below(times, v, starts, 0.5)
+    assert np.isnan(g4[0, 3])  # a cycle not given: none, not 0 days
+    assert np.nansum(g4) == pytest.approx(DaysBelow("anc_1e9_per_L", 0.5, "").values(times, v)[0])
+
+
+def test_two_drugs_on_different_schedules_have_no_per_cycle_endpoints_and_a_reason():
+    from hemasim.endpoints import chemotherapy_cycle_plan, chemotherapy_cycle_problem
+
+    cyclo = {"kind": "chemotherapy", "drug_set": "cyclophosphamide_ahmed2020", "dose_mg_per_m2": 300,
+             "route": "iv_infusion", "infusion_hours": 0.5, "schedule": {"start_day": 3, "every_days": 14, "cycles": 4}}
+    scenario = parse_scenario({**TOY, "duration_days": 63, "interventions": [_doc(100, 0, 3), cyclo]}, "two.yaml")
+    assert cycle_endpoints(scenario) is None and chemotherapy_cycle_plan(scenario) == {}
+    assert "different schedules" in chemotherapy_cycle_problem(scenario)
+    # a regimen's drugs share each phase's grid: AC (q14 x4) then docetaxel (q21 x4) is 8 cycles
+    ac_t = parse_scenario({**TOY, "duration_days": 160, "interventions": [
+        {"kind": "chemotherapy_regimen", "regimen": "ac_docetaxel"}]}, "act.yaml")
+    plan = chemotherapy_cycle_plan(ac_t)
+    assert max(plan.values()) == 7 and plan[("doxorubicin", 0, 1)] == plan[("cyclophosphamide", 0, 1)] == 0
+    assert chemotherapy_cycle_problem(ac_t) == ""
+
+
+def test_relative_dose_intensity_counts_a_cycle_pushed_past_the_runs_end():
+    # patient 1's cycle 2 never given within the 30-day run: one dose over the run's 30 days against 2 over 20
+    scenario = parse_scenario(TOY, "toy.yaml")
+    family = cycle_endpoints(scenario)
+    assert family is not None
+    times = np.arange(0.0, 30.5, 0.5)
+    log = [e for e in _toy_log() if e["day"] != 17.0]
+    cols = {c.name: c for c in family.values(times, {"anc_1e9_per_L": _toy_anc(times)},
+                                               EndpointContext(healthy_adult_parameters(), 55.0, log, 3))}
+    assert cols["docetaxel_relative_dose_intensity"].values[1] == pytest.approx((1 / 30) / (2 / 20))
+    # a cycle not given: no did-not-fall flag, and the summary's note says why it has no value
+    assert np.isnan(cols["anc_nadir_day_cycle2_did_not_fall"].values[1])
+    assert "not given" in (cols["anc_nadir_cycle2"].missing or "")
+
+
+def test_a_long_course_lists_its_first_cycles_and_its_last():
+    from hemasim.interventions.chemo_cycles import listed_cycles
+
+    assert listed_cycles(3) == [1, 2, 3] and listed_cycles(8) == list(range(1, 9))
+    assert listed_cycles(20) == [1, 2, 3, 4, 5, 6, 20]
+    weekly = {**TOY, "duration_days": 140, "interventions": [
+        {**TOY["interventions"][0], "rules": [], "schedule": {"days": [7.0 * i for i in range(20)]}}]}
+    family = cycle_endpoints(parse_scenario(weekly, "weekly.yaml"))
+    assert family is not None and len(family.units()) == 7 * 6 + 1  # 6 columns a listed cycle and the RDI
+
+
+def test_an_arm_without_a_cycle_says_why_its_cells_are_empty():
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.arms import NO_SUCH_CYCLE, _endpoint_table
+
+    nadir = EndpointValue("anc_nadir", 0.4, "1e9/L", "lowest ANC")
+    cycle1 = EndpointValue("anc_nadir_cycle1", 0.44, "1e9/L", "lowest ANC in cycle 1")
+    table = _endpoint_table(["q3w_x3", "one_cycle"], {"q3w_x3": [nadir, cycle1], "one_cycle": [nadir]})
+    assert table.count("no such cycle in this arm") == 1 and NO_SUCH_CYCLE.split(";")[0] in table.replace("&#x27;", "'")
+
+
+@pytest.mark.integration
+def test_a_cohort_of_two_drugs_on_different_schedules_says_why_it_has_no_cycles(tmp_path: Path):
+    from hemasim.cohort import run_cohort
+
+    cyclo = {"kind": "chemotherapy", "drug_set": "cyclophosphamide_ahmed2020", "dose_mg_per_m2": 300,
+             "route": "iv_infusion", "infusion_hours": 0.5, "schedule": {"start_day": 3, "every_days": 14, "cycles": 3}}
+    data = {**TOY, "duration_days": 45, "output": {"every_days": 1},
+            "interventions": [_doc(100, 0, 2), cyclo]}
+    run_cohort(parse_scenario(data, "two.yaml"), 2, tmp_path, partition_size=2, progress=False)
+    ep = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / "endpoints").glob("*.parquet")))
+    assert not [c for c in ep.columns if "_cycle1" in c]
+    report = (tmp_path / "report.html").read_text()
+    assert "Chemotherapy cycles: docetaxel" in report and "different schedules" in report
+
+
+def test_the_sensitivity_figures_draw_the_runs_own_endpoints_first():
+    from hemasim.sensitivity.plots import run_level_first
+
+    names = ["anc_nadir_cycle3", "anc_nadir", "chemotherapy_cycle2_delayed", "days_anc_below_0p5", "anc_nadir_cycle4"]
+    assert run_level_first(names) == ["anc_nadir", "days_anc_below_0p5", "anc_nadir_cycle3",
+                                      "chemotherapy_cycle2_delayed", "anc_nadir_cycle4"]
+
+
+@pytest.mark.integration
+def test_a_regimen_with_the_drug_in_two_phases_numbers_its_cycles_in_turn(tmp_path: Path):
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import chemotherapy_cycle_plan, evaluate_endpoints
+
+    def phase(dose: float) -> dict:
+        return {"cycle_length_days": {"value": 21, "assumed": "test"}, "cycles": {"value": 2, "assumed": "test"},
+                "drugs": [{"drug_set": "docetaxel_kloft2006", "route": "iv_infusion",
+                           "dose_mg_per_m2": {"value": dose, "assumed": "test"},
+                           "infusion_hours": {"value": 1, "assumed": "test"}}]}
+
+    path = tmp_path / "doc_two_phases.yaml"
+    path.write_text(json.dumps({"name": "doc_two_phases", "description": "docetaxel 100 x2 then 75 x2",
+                                "phases": [phase(100), phase(75)]}))
+    scenario = parse_scenario({**TOY, "duration_days": 84, "interventions": [
+        {"kind": "chemotherapy_regimen", "regimen": str(path)}]}, "reg.yaml")
+    assert sorted(chemotherapy_cycle_plan(scenario).items()) == [
+        (("docetaxel", 0, 1), 0), (("docetaxel", 0, 2), 1), (("docetaxel", 1, 1), 2), (("docetaxel", 1, 2), 3)]
+    result = run_scenario(scenario)
+    assert chemotherapy_cycle_starts(scenario, result.record.administrations).tolist() == [[0.0, 21.0, 42.0, 63.0]]
+    values = {e.name: e.value for e in evaluate_endpoints(result)}
+    assert values["docetaxel_relative_dose_intensity"] == pytest.approx(1.0)

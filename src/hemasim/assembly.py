@@ -109,7 +109,24 @@ def build_events(scenario: Scenario, covariates: Covariates | None = None) -> li
     """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
     ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, _event_overrides(scenario),
                        tuple(scenario.interventions))
-    return [ev for iv in scenario.interventions for ev in iv.to_events(ctx)]
+    events = [ev for iv in scenario.interventions for ev in iv.to_events(ctx)]
+    return _number_blocks(events)
+
+
+def _number_blocks(events: list[Event]) -> list[Event]:
+    """Each regimen of a drug given in two or more blocks (two interventions, a regimen's phases) numbered in order
+    (:attr:`hemasim.pharmacology.dosing.Regimen.block`), so that the log tells their cycles apart; the first keeps 0."""
+    from hemasim.pharmacology.dosing import Regimen  # imported when a scenario doses (goal 1)
+
+    seen: dict[str, int] = {}
+    out = []
+    for ev in events:
+        if isinstance(ev, Regimen):
+            block = seen.get(ev.drug, 0)
+            seen[ev.drug] = block + 1
+            ev = replace(ev, block=block) if block else ev
+        out.append(ev)
+    return out
 
 
 def event_table(scenario: Scenario) -> ParameterSet:

@@ -7,6 +7,7 @@ below the threshold times the interval length.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -182,21 +183,95 @@ def chemotherapy_doses(scenario: Scenario | None, administrations: Sequence[Mapp
     return [a for a in administrations if a.get("drug") in drugs and a.get("action") == "given"]
 
 
-def chemotherapy_cycle_plan(scenario: Scenario | None) -> dict[tuple[str, int], int]:
-    """(drug, its cycle number as the administration log counts it, from 1) -> the run's cycle (from 0) it belongs to:
-    the run's cycles are the distinct planned first days of the cycles of ``scenario``'s chemotherapy (its
-    ``chemotherapy`` interventions and the chemotherapy drugs of its combination regimens, as
-    :func:`chemotherapy_doses`), in order, so that the drugs of a combination given on one day make one cycle and a
-    regimen's phases follow one another. Empty without a scenario or chemotherapy."""
+#: the part of a day two planned cycle starts may differ by and be one day (float rounding of a regimen's offsets)
+_SAME_DAY = 1e-6
+
+
+def chemotherapy_blocks(scenario: Scenario) -> list[tuple[str, int, list[float], float]]:
+    """Each chemotherapy block of ``scenario`` (a ``chemotherapy`` intervention, a regimen's drug in one phase), in
+    order: (drug, its block among the drug's, from 0, as :func:`hemasim.assembly.build_events` numbers its regimen,
+    its planned cycle starts, its cycle length, days: the schedule's every_days, of a list of days the last gap)."""
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
+    out: list[tuple[str, int, list[float], float]] = []
+    seen: dict[str, int] = {}
+    for iv in dosed_interventions(scenario.interventions):
+        if not isinstance(iv, ChemotherapySpec):
+            continue
+        drug = drug_set_of(iv.drug_set).drug
+        block = seen.get(drug, 0)
+        seen[drug] = block + 1
+        starts = [float(x) for x in iv.schedule.cycle_starts()]
+        gaps = np.diff(starts)
+        length = float(iv.schedule.every_days or (gaps[-1] if len(gaps) else 0.0))
+        out.append((drug, block, starts, length))
+    return out
+
+
+def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int], int], list[float], str]:
+    """(drug, block, cycle as the log counts it from 1) -> the run's cycle (from 0); the run's cycles' planned first
+    days; and why the run has no cycles of its own ('' where it has). The blocks whose planned courses overlap (a
+    combination's drugs, a regimen phase's) make one course, whose cycle k is each block's cycle k: they must have
+    as many cycles on one grid (the same gaps, first days less than a cycle apart: a regimen drug given on day 2 of
+    each cycle); the courses follow one another. Two drugs on different schedules at once (docetaxel q21 with
+    cyclophosphamide q14 from day 3) have no common cycle: the distinct first days made 7 "cycles" of 3 to 14 days,
+    each cutting the other drug's (review36e), so the run gets none and the reason."""
     if scenario is None:
-        return {}
-    parts = [(drug_set_of(iv.drug_set).drug, iv.schedule.cycle_starts())
-             for iv in dosed_interventions(scenario.interventions) if isinstance(iv, ChemotherapySpec)]
-    starts = sorted({s for _, days in parts for s in days})
-    return {(drug, c): starts.index(s) for drug, days in parts for c, s in enumerate(days, start=1)}
+        return {}, [], ""
+    parts = sorted(chemotherapy_blocks(scenario), key=lambda p: p[2][0])
+    courses: list[list[tuple[str, int, list[float], float]]] = []
+    end = -np.inf
+    for part in parts:
+        if courses and part[2][0] < end - _SAME_DAY:
+            courses[-1].append(part)
+        else:
+            courses.append([part])
+        end = max(end, part[2][-1] + part[3]) if len(courses[-1]) > 1 else part[2][-1] + part[3]
+    plan: dict[tuple[str, int, int], int] = {}
+    firsts: list[float] = []
+    for course in courses:
+        lead = course[0]
+        for drug, _, starts, length in course[1:]:
+            same = len(starts) == len(lead[2]) and np.allclose(np.diff(starts), np.diff(lead[2]), atol=_SAME_DAY)
+            gap = min(np.diff(lead[2]), default=lead[3]) or np.inf
+            if not same or starts[0] - lead[2][0] >= gap - _SAME_DAY:
+                return {}, [], (f"{lead[0]} ({_course_text(lead[2], lead[3])}) and {drug} "
+                                f"({_course_text(starts, length)}) are given at once on different schedules: a cycle "
+                                "of one is no cycle of the other, so the run has no per-cycle endpoints (its own "
+                                "nadir and days below stand for the whole course)")
+        for k in range(len(lead[2])):
+            for drug, block, _, _ in course:
+                plan[(drug, block, k + 1)] = len(firsts)
+            firsts.append(min(part[2][k] for part in course))
+    return plan, firsts, ""
+
+
+def _course_text(starts: list[float], length: float) -> str:
+    return (f"{len(starts)} cycle(s) every {length:g} d from day {starts[0]:g}" if len(starts) > 1 else
+            f"one cycle on day {starts[0]:g}")
+
+
+def is_per_cycle(endpoint: str) -> bool:
+    """Is ``endpoint`` one of a chemotherapy's per-cycle endpoints (:mod:`hemasim.interventions.chemo_cycles`:
+    ``anc_nadir_cycle3``, ``chemotherapy_cycle2_delayed``, their flags)?"""
+    return re.search(r"_cycle\d+(_|$)", endpoint) is not None
+
+
+def chemotherapy_cycle_plan(scenario: Scenario | None) -> dict[tuple[str, int, int], int]:
+    """(drug, its block among the drug's blocks from 0 (the log's ``block``, absent for 0), its cycle number as the
+    administration log counts it, from 1) -> the run's cycle (from 0) it belongs to (:func:`_cycle_layout`): the
+    drugs of a combination given together make one cycle, a regimen's phases and the blocks of a drug follow one
+    another (each block counts its cycles from 1: the same drug in two blocks logged two cycle 1s, the second
+    overwriting the first; review36e). Empty without a scenario or chemotherapy, or where its drugs run on
+    different schedules at once (:func:`chemotherapy_cycle_problem`)."""
+    return _cycle_layout(scenario)[0]
+
+
+def chemotherapy_cycle_problem(scenario: Scenario | None) -> str:
+    """Why ``scenario``'s chemotherapy has no per-cycle endpoints though it has cycles (two drugs given at once on
+    different schedules), or ''."""
+    return _cycle_layout(scenario)[2]
 
 
 def chemotherapy_cycle_starts(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],
@@ -211,33 +286,42 @@ def chemotherapy_cycle_starts(scenario: Scenario | None, administrations: Sequen
         given = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n_patients,))
         cycle = np.broadcast_to(np.asarray(a.get("cycle", 1), dtype=np.int64), (n_patients,))
         for i in np.flatnonzero(given > 0):
-            k = plan.get((str(a["drug"]), int(cycle[i])))
+            k = plan.get((str(a["drug"]), int(a.get("block", 0)), int(cycle[i])))
             if k is not None:
                 out[i, k] = np.fmin(out[i, k], float(a["day"]))
     return out
 
 
-def _cycle_windows(times: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """(patients, cycles, 2): each cycle's first day and the next given cycle's (inf: the run's end), NaN for a cycle
-    not given. A patient's cycle reaches to his next cycle, on his own timeline after a delay."""
-    k = starts.shape[1]
-    ends = np.full(starts.shape, np.inf)
-    for j in range(k - 2, -1, -1):  # the next given cycle's first day (a later one where the next was not given)
-        ends[:, j] = np.where(np.isnan(starts[:, j + 1]), ends[:, j + 1], starts[:, j + 1])
+def _cycle_windows(starts: np.ndarray) -> np.ndarray:
+    """(patients, cycles, 2): each cycle's first day and the patient's next later cycle start (inf: the run's end),
+    NaN for a cycle not given. A patient's cycle reaches to his next cycle, on his own timeline after a delay; the
+    next later start, not the next cycle's: a later regimen phase keeps its planned start while delays pile up in
+    the earlier phase, so the cycles of a patient need not start in their order (the windows overlapped and the
+    grade-4 days were counted twice; review36e). Of two cycles starting on one day the first gets no day."""
+    n, k = starts.shape
+    s = starts[:, :, None]
+    other = starts[:, None, :]
+    later = (other > s) | ((other == s) & (np.arange(k)[None, None, :] > np.arange(k)[None, :, None]))
+    ends = np.where(later & ~np.isnan(other), other, np.inf).min(axis=2)
     return np.stack([starts, np.where(np.isnan(starts), np.nan, ends)], axis=2)
 
 
 def cycle_nadirs(times: np.ndarray, v: np.ndarray, starts: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per patient (rows of ``v``) and cycle (columns of ``starts``: :func:`chemotherapy_cycle_starts`), the lowest
     value from the cycle's first dose to the next cycle's (or the run's end), its day counted from the cycle's first
-    dose (day 0), and whether the count fell in the cycle: its lowest more than :data:`NADIR_FALL` below its value
-    on the cycle's first day (between the outputs around it), the run's nadir day's rule (:func:`fell`). NaN (and
-    False) for a cycle not given, or with no output in it (an output interval longer than the cycle)."""
+    dose (day 0), whether the count fell in the cycle: its lowest more than :data:`NADIR_FALL` below its value
+    on the cycle's first day (between the outputs around it), the run's nadir day's rule (:func:`fell`), and whether
+    it was still falling when the cycle ended (the next dose or the run's end came before the count bottomed out:
+    :func:`still_falling`'s rule on the cycle's values; a cycle-3 "nadir" on its day 6 of a run ending then read as
+    one; review36e). NaN (and False) for a cycle not given, or with no output in it (an output interval longer than
+    the cycle)."""
     v = np.asarray(v, dtype=np.float64)
-    windows = _cycle_windows(times, starts)
+    windows = _cycle_windows(starts)
     n, k = starts.shape
-    low, day, fallen = np.full((n, k), np.nan), np.full((n, k), np.nan), np.zeros((n, k), dtype=bool)
+    low, day = np.full((n, k), np.nan), np.full((n, k), np.nan)
+    fallen, falling = np.zeros((n, k), dtype=bool), np.zeros((n, k), dtype=bool)
+    index = np.arange(len(times))
     for j in range(k):
         s, e = windows[:, j, 0], windows[:, j, 1]
         inside = (times[None, :] >= s[:, None]) & (times[None, :] < e[:, None])  # False where s is NaN
@@ -248,7 +332,9 @@ def cycle_nadirs(times: np.ndarray, v: np.ndarray, starts: np.ndarray
         rows = np.flatnonzero(some)
         begin = _values_on_days(times, v[rows], s[rows])  # the count on the cycle's first day
         fallen[rows, j] = fell(np.stack([begin, low[rows, j]], axis=1))
-    return low, day, fallen
+        after = np.where(inside[rows] & (index[None, :] >= lowest[rows, None]), v[rows], -np.inf).max(axis=1)
+        falling[rows, j] = fallen[rows, j] & _no_rise(begin, low[rows, j], after)
+    return low, day, fallen, falling
 
 
 def _values_on_days(times: np.ndarray, v: np.ndarray, days: np.ndarray) -> np.ndarray:
@@ -266,9 +352,9 @@ def _values_on_days(times: np.ndarray, v: np.ndarray, days: np.ndarray) -> np.nd
 def cycle_days_below(times: np.ndarray, v: np.ndarray, starts: np.ndarray, threshold: float) -> np.ndarray:
     """Per patient and cycle (as :func:`cycle_nadirs`), the days with ``v`` below ``threshold``, counted as
     :class:`DaysBelow` counts the run's (each output interval below by its start), so that a patient's cycles add up
-    to the run's when the first cycle starts it; NaN for a cycle not given."""
+    to the run's from his first cycle's start (the cycles' windows do not overlap); NaN for a cycle not given."""
     v = np.asarray(v, dtype=np.float64)
-    windows = _cycle_windows(times, starts)
+    windows = _cycle_windows(starts)
     below = (v[:, :-1] < threshold) * np.diff(times)[None, :]
     out = np.full(starts.shape, np.nan)
     for j in range(starts.shape[1]):
@@ -289,7 +375,12 @@ def still_falling(v: np.ndarray) -> np.ndarray:
     lowest = np.argmin(v, axis=1)
     low = v[np.arange(v.shape[0]), lowest]
     after = np.where(np.arange(v.shape[1])[None, :] >= lowest[:, None], v, -np.inf).max(axis=1)
-    fall = v[:, 0] - low
+    return _no_rise(v[:, 0], low, after)
+
+
+def _no_rise(first: np.ndarray, low: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """:func:`still_falling`'s rule from the first value, the lowest and the highest after it (a cycle's too)."""
+    fall = first - low
     return (fall > 0) & (after - low < NADIR_FALL * np.minimum(fall, np.where(low > 0, low, fall)))
 
 

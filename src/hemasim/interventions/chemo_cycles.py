@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim.endpoints import (
+    AT_RUN_END,
     DID_NOT_FALL,
     NADIR_FALL,
     chemotherapy_cycle_plan,
@@ -27,6 +28,7 @@ from hemasim.endpoints import (
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily
 
 if TYPE_CHECKING:
+    from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.scenario import Scenario
 
 __all__ = ["CycleEndpoints", "cycle_endpoints"]
@@ -63,17 +65,39 @@ def rdi_name(drug: str) -> str:
 #: unit of a nadir's day counted from the cycle's first dose: "day" would read as a day of the run
 CYCLE_DAY_UNIT = "day of the cycle"
 _NOT_GIVEN = "none for a cycle not given within the run (delays pushed it past the run's end)"
+#: a course of more than ALL_CYCLES cycles gets the endpoints of its first FIRST_CYCLES and its last only: 20 weekly
+#: doses made 121 per-cycle columns and a 100-cycle course 600, which filled a sensitivity ranking's plot (review36e).
+#: Eight keeps every cycle of the shipped regimens (AC-T: 4 + 4); the first cycles are what the papers and labels
+#: report (cycle 1's nadir), the last shows where the course ends up
+ALL_CYCLES = 8
+FIRST_CYCLES = 6
+
+
+def listed_cycles(n_cycles: int) -> list[int]:
+    """The cycles (from 1) with per-cycle endpoints: every one of a course of up to :data:`ALL_CYCLES`, else the
+    first :data:`FIRST_CYCLES` and the last."""
+    return list(range(1, n_cycles + 1)) if n_cycles <= ALL_CYCLES else [*range(1, FIRST_CYCLES + 1), n_cycles]
+
+
+class NotGivenColumn(EndpointColumn):
+    """A per-cycle endpoint whose missing value means the cycle was not given within the run (the cohort summary's
+    ``no_value_note``), not "not reached"."""
+
+    __slots__ = ()
+
+    @property
+    def missing(self) -> str | None:
+        return _NOT_GIVEN
 
 
 class CycleEndpoints(EndpointFamily):
     """The per-cycle endpoints of the scenario's chemotherapy (:func:`cycle_endpoints`: two or more cycles)."""
 
-    def __init__(self, n_cycles: int, drugs: Sequence[str], delays: bool, reductions: bool,
-                 plan: Mapping[str, tuple[list[float], float]], scenario: Scenario) -> None:
+    def __init__(self, n_cycles: int, drugs: Sequence[str], delays: bool, reductions: bool, scenario: Scenario) -> None:
         self.n_cycles = n_cycles
+        self.cycles = listed_cycles(n_cycles)
         self.drugs = list(drugs)
         self.delays, self.reductions = delays, reductions  # the columns of a rule the scenario has
-        self.plan = dict(plan)  # drug -> (its planned cycle starts, its cycle length, days)
         self.scenario = scenario
 
     def observables(self, available: Sequence[str]) -> list[str]:
@@ -84,27 +108,38 @@ class CycleEndpoints(EndpointFamily):
         starts = chemotherapy_cycle_starts(self.scenario, log, n)
         out: list[EndpointColumn] = []
         if ANC in obs:
-            low, day, fallen = cycle_nadirs(times, obs[ANC], starts)
+            low, day, fallen, falling = cycle_nadirs(times, obs[ANC], starts)
             grade4 = cycle_days_below(times, obs[ANC], starts, GRADE4_ANC)
-            for j in range(self.n_cycles):
-                k = j + 1
+            given = ~np.isnan(low)
+            for k in self.cycles:
+                j = k - 1
+                at_end = (given[:, j] & falling[:, j]).astype(np.float64)  # 0 where not given: a share of all
                 out += [
-                    EndpointColumn(cycle_nadir_name(k), "1e9/L", f"lowest {ANC} in chemotherapy cycle {k}, from its "
-                                   f"first dose to the next cycle's (or the run's end); {_NOT_GIVEN}", low[:, j]),
+                    NotGivenColumn(cycle_nadir_name(k), "1e9/L", f"lowest {ANC} in chemotherapy cycle {k}, from its "
+                                   f"first dose to the patient's next cycle's (or the run's end); where the count was "
+                                   f"still falling then, the lowest so far, no nadir ({cycle_nadir_name(k)}"
+                                   f"{AT_RUN_END}); {_NOT_GIVEN}", low[:, j]),
+                    EndpointColumn(f"{cycle_nadir_name(k)}{AT_RUN_END}", "flag", f"1 when the ANC was still falling "
+                                   f"at the end of cycle {k} (the next dose or the run's end came first: its lowest "
+                                   f"value is no nadir), else 0 (and for a cycle not given)", at_end),
                     EndpointColumn(cycle_nadir_day_name(k), CYCLE_DAY_UNIT, f"day of the ANC nadir of cycle {k}, "
                                    f"counted from the cycle's first dose (day 0; the time to nadir); none when the "
                                    f"count never fell more than {100 * NADIR_FALL:g}% below its value on that day, "
-                                   f"or the cycle was not given within the run",
+                                   f"or the cycle was not given within the run; where it was still falling at the "
+                                   f"cycle's end, the day of its lowest value so far",
                                    np.where(fallen[:, j], day[:, j], np.nan)),
-                    EndpointColumn(f"{cycle_nadir_day_name(k)}{DID_NOT_FALL}", "flag", f"1 when the ANC never fell "
-                                   f"in cycle {k} (no nadir day), else 0",
-                                   (~fallen[:, j] & ~np.isnan(low[:, j])).astype(np.float64)),
-                    EndpointColumn(cycle_grade4_name(k), "day", f"days with {ANC} < {GRADE4_ANC:g} in cycle {k} "
-                                   f"(CTCAE grade 4 neutropenia; from its first dose to the next cycle's, or the "
-                                   f"run's end); {_NOT_GIVEN}", grade4[:, j]),
+                    EndpointColumn(f"{cycle_nadir_day_name(k)}{AT_RUN_END}", "flag", f"1 when the ANC was still "
+                                   f"falling at the end of cycle {k}, else 0 (and for a cycle not given)", at_end),
+                    NotGivenColumn(f"{cycle_nadir_day_name(k)}{DID_NOT_FALL}", "flag", f"1 when the ANC never fell "
+                                   f"in cycle {k} (no nadir day), else 0; {_NOT_GIVEN}",
+                                   np.where(given[:, j], (~fallen[:, j]).astype(np.float64), np.nan)),
+                    NotGivenColumn(cycle_grade4_name(k), "day", f"days with {ANC} < {GRADE4_ANC:g} in cycle {k} "
+                                   f"(CTCAE grade 4 neutropenia; from its first dose to the patient's next cycle's, or "
+                                   f"the run's end); {_NOT_GIVEN}", grade4[:, j]),
                 ]
         out += self._rule_columns(log, n, starts)
-        out += [EndpointColumn(rdi_name(drug), "fraction", self._rdi_definition(drug), self._rdi(drug, log, n))
+        out += [EndpointColumn(rdi_name(drug), "fraction", self._rdi_definition(drug),
+                               self._rdi(drug, log, n, float(times[-1]), ctx))
                 for drug in self.drugs]
         return out
 
@@ -130,69 +165,105 @@ class CycleEndpoints(EndpointFamily):
             else:
                 continue
             for i in np.flatnonzero(hit):
-                j = cycles.get((str(a["drug"]), int(cycle[i])))
+                j = cycles.get((str(a["drug"]), int(a.get("block", 0)), int(cycle[i])))  # type: ignore[call-overload]
                 if j is not None:
                     target[i, j] = 1.0
-        out = []
-        for j in range(self.n_cycles):
-            k = j + 1
+        out: list[EndpointColumn] = []
+        for k in self.cycles:
+            j = k - 1
             if self.delays:
                 out.append(EndpointColumn(cycle_delayed_name(k), "flag", f"1 when a dose rule delayed chemotherapy "
                                           f"cycle {k} (at least once), else 0", delayed[:, j]))
             if self.reductions:
-                out.append(EndpointColumn(cycle_reduced_name(k), "flag", f"1 when chemotherapy cycle {k} was given "
+                out.append(NotGivenColumn(cycle_reduced_name(k), "flag", f"1 when chemotherapy cycle {k} was given "
                                           f"below its full dose (a dose rule's reduction, in this cycle or an "
                                           f"earlier one), else 0; {_NOT_GIVEN}", reduced[:, j]))
         return out
 
     def _rdi_definition(self, drug: str) -> str:
         return (f"relative dose intensity of {drug}: its delivered dose intensity (dose given / time from the first "
-                f"cycle's start to the end of the last cycle given, a cycle's length after its start) over the "
-                f"planned one (the full doses of every planned cycle / the planned time); delays and reductions lower "
-                f"it, a course the run's end cuts short does not (Longo 1991, J Clin Oncol 9:2042: per patient, "
-                f"over the actual course)")
+                f"cycle's start to the end of the last cycle given, a cycle's length after its start, or to the run's "
+                f"end while a cycle due in the run was still to come) over the planned one (the full doses of every "
+                f"cycle of every block of the drug planned to start within the run / the time from the first planned "
+                f"start to the end of the last of them); delays and reductions lower it, and so does a delay that "
+                f"pushes a cycle past the run's end (Longo 1991, J Clin Oncol 9:2042: per patient, over the actual "
+                f"course; a cycle's end one cycle length after its start is assumed here)")
 
-    def _rdi(self, drug: str, log: Sequence[Mapping[str, object]], n: int) -> np.ndarray:
-        """Per patient: (mg given / actual course time) / (full mg of the planned cycles / planned course time)."""
-        planned_starts, length = self.plan[drug]
+    def _rdi(self, drug: str, log: Sequence[Mapping[str, object]], n: int, end_day: float,
+             ctx: EndpointContext) -> np.ndarray:
+        """Per patient: (mg given / actual course time) / (full mg of the planned cycles due in the run / planned
+        course time), over every block of the drug (two blocks of docetaxel, 100 then 75 mg/m2, read 1.75: the
+        second block's doses over the first's plan; review36e)."""
+        from hemasim.interventions.chemotherapy import ChemotherapySpec
+        from hemasim.interventions.dosed import dosed_interventions, drug_set_of
+
         doses = [a for a in chemotherapy_doses(self.scenario, log) if a["drug"] == drug]
-        given, full_dose = np.zeros(n), np.full(n, np.nan)
-        first, last = np.full(n, np.inf), np.full(n, -np.inf)
-        starts_by_cycle: dict[int, np.ndarray] = {}
-        for a in doses:
+        planned_total = np.zeros(n)
+        due_first, due_end = np.inf, -np.inf
+        n_due = 0
+        block = -1
+        for iv in dosed_interventions(self.scenario.interventions):
+            if not isinstance(iv, ChemotherapySpec) or drug_set_of(iv.drug_set).drug != drug:
+                continue
+            block += 1
+            starts = iv.schedule.cycle_starts()
+            length = _cycle_length(starts, iv.schedule.every_days)
+            due = [s for s in starts if s <= end_day]  # the cycles planned to start within the run
+            per_cycle = len(iv.schedule.days_in_cycle) if iv.schedule.days is None else 1
+            full = self._full_dose(iv, block, doses, n, ctx)
+            planned_total = planned_total + full * per_cycle * len(due)
+            n_due += len(due)
+            if due:
+                due_first, due_end = min(due_first, due[0]), max(due_end, due[-1] + length)
+        given, first, last = np.zeros(n), np.full(n, np.inf), np.full(n, -np.inf)
+        log = doses
+        n_given = np.zeros(n)
+        length_of = {(d, b): ln for d, b, _, ln in _parts(self.scenario)}
+        seen: set[tuple[int, int, int]] = set()
+        for a in log:
             g = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n,))
-            p = np.broadcast_to(np.asarray(a["planned_ug"], dtype=np.float64), (n,))
             cycle = np.broadcast_to(np.asarray(a.get("cycle", 1), dtype=np.int64), (n,))
+            block = int(a.get("block", 0))
             on = g > 0
             given += np.where(on, g, 0.0)
-            full_dose = np.where(on & np.isnan(full_dose), p, full_dose)  # the full dose of one administration
-            for c in np.unique(cycle[on]):  # each cycle's first dose day, per patient
-                day = np.where(on & (cycle == c), float(a["day"]), np.inf)
-                starts_by_cycle[int(c)] = np.minimum(starts_by_cycle.get(int(c), np.full(n, np.inf)), day)
-        for day in starts_by_cycle.values():
-            first = np.minimum(first, day)
-            last = np.maximum(last, np.where(np.isfinite(day), day, -np.inf))
-        doses_per_cycle = self.plan_doses_per_cycle(drug)
-        planned_total = full_dose * doses_per_cycle * len(planned_starts)
-        planned_time = planned_starts[-1] - planned_starts[0] + length
-        actual_time = last - first + length
+            day = float(a["day"])
+            first = np.where(on, np.minimum(first, day), first)
+            for i in map(int, np.flatnonzero(on)):  # a cycle's first dose (the log runs in time): it ends a length later
+                if (i, block, int(cycle[i])) not in seen:
+                    seen.add((i, block, int(cycle[i])))
+                    n_given[i] += 1
+                    last[i] = max(last[i], day + length_of.get((drug, block), 0.0))
+        # a cycle due in the run but not given (pushed past its end): the course ran on to the run's end at least
+        last = np.where(n_given < n_due, np.maximum(last, end_day), last)
+        planned_time = due_end - due_first
+        actual_time = last - first
         with np.errstate(invalid="ignore", divide="ignore"):
             rdi = (given / actual_time) / (planned_total / planned_time)
         return np.where(np.isfinite(rdi) & (given > 0), rdi, np.nan)
 
-    def plan_doses_per_cycle(self, drug: str) -> int:
-        from hemasim.interventions.chemotherapy import ChemotherapySpec
-        from hemasim.interventions.dosed import dosed_interventions, drug_set_of
-
-        for iv in dosed_interventions(self.scenario.interventions):
-            if isinstance(iv, ChemotherapySpec) and drug_set_of(iv.drug_set).drug == drug:
-                return len(iv.schedule.days_in_cycle) if iv.schedule.days is None else 1
-        return 1
+    @staticmethod
+    def _full_dose(iv: ChemotherapySpec, block: int, doses: Sequence[Mapping[str, object]], n: int,
+                   ctx: EndpointContext) -> np.ndarray:
+        """Per patient, the full dose (ug) of one administration of the drug's block ``block``: the log's planned
+        dose of its first dose given, else (a block not given within the run) the intervention's for the patients'
+        covariates (NaN without them)."""
+        full = np.full(n, np.nan)
+        for a in doses:
+            if int(a.get("block", 0)) != block:  # type: ignore[call-overload]
+                continue
+            g = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n,))
+            p = np.broadcast_to(np.asarray(a["planned_ug"], dtype=np.float64), (n,))
+            full = np.where(np.isnan(full) & (g > 0), p, full)
+        if np.isnan(full).any() and ctx.covariates is not None:
+            full = np.where(np.isnan(full), np.broadcast_to(np.asarray(iv.amount_ug(ctx.covariates),
+                                                                       dtype=np.float64), (n,)), full)
+        return full
 
     def units(self) -> dict[str, str]:
         units: dict[str, str] = {}
-        for k in range(1, self.n_cycles + 1):
-            units.update({cycle_nadir_name(k): "1e9/L", cycle_nadir_day_name(k): CYCLE_DAY_UNIT,
+        for k in self.cycles:
+            units.update({cycle_nadir_name(k): "1e9/L", f"{cycle_nadir_name(k)}{AT_RUN_END}": "flag",
+                          cycle_nadir_day_name(k): CYCLE_DAY_UNIT, f"{cycle_nadir_day_name(k)}{AT_RUN_END}": "flag",
                           f"{cycle_nadir_day_name(k)}{DID_NOT_FALL}": "flag", cycle_grade4_name(k): "day"})
             if self.delays:
                 units[cycle_delayed_name(k)] = "flag"
@@ -202,9 +273,22 @@ class CycleEndpoints(EndpointFamily):
         return units
 
 
+def _cycle_length(starts: Sequence[float], every_days: float | None) -> float:
+    """A cycle's length, days: the schedule's every_days; of a list of days, the gap to the next (the last one's)."""
+    gaps = np.diff(starts)
+    return float(every_days or (gaps[-1] if len(gaps) else 0.0))
+
+
+def _parts(scenario: Scenario) -> list[tuple[str, int, list[float], float]]:
+    from hemasim.endpoints import chemotherapy_blocks
+
+    return chemotherapy_blocks(scenario)
+
+
 def cycle_endpoints(scenario: Scenario) -> CycleEndpoints | None:
     """The per-cycle endpoints of ``scenario``'s chemotherapy, or None for fewer than two cycles (the run's own
-    endpoints are then the cycle's)."""
+    endpoints are then the cycle's) or two drugs at once on different schedules
+    (:func:`hemasim.endpoints.chemotherapy_cycle_problem`: the report says why)."""
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
@@ -213,12 +297,6 @@ def cycle_endpoints(scenario: Scenario) -> CycleEndpoints | None:
     if n_cycles < 2:
         return None
     parts = [iv for iv in dosed_interventions(scenario.interventions) if isinstance(iv, ChemotherapySpec)]
-    plan: dict[str, tuple[list[float], float]] = {}
-    for iv in parts:
-        starts = iv.schedule.cycle_starts()
-        gaps = np.diff(starts)
-        # a cycle's length: the schedule's every_days; of a list of days, the gap between them (the last one's)
-        length = iv.schedule.every_days or (float(gaps[-1]) if len(gaps) else 0.0)
-        plan.setdefault(drug_set_of(iv.drug_set).drug, (starts, float(length)))
+    drugs = list(dict.fromkeys(drug_set_of(iv.drug_set).drug for iv in parts))
     actions = {r.action for iv in parts for r in iv.rules}
-    return CycleEndpoints(n_cycles, list(plan), "delay" in actions, "reduce" in actions, plan, scenario)
+    return CycleEndpoints(n_cycles, drugs, "delay" in actions, "reduce" in actions, scenario)

@@ -143,6 +143,10 @@ class Regimen(Event):
     cycle_start_day: Any = None
     dose_factor: Any = 1.0
     delays: Any = 0
+    #: which of the scenario's regimens of this drug (from 0: :func:`hemasim.assembly.build_events`), logged as
+    #: ``block`` where above 0: each regimen counts its cycles from 1, so the same drug in two blocks (docetaxel 100 then
+    #: 75 mg/m2) logged two cycle 1s, which the per-cycle endpoints merged (review36e)
+    block: int = 0
 
     def __post_init__(self) -> None:
         # fire() gives each patient's first dose at ``day`` and only later cycles add days_in_cycle[0], while
@@ -181,7 +185,7 @@ class Regimen(Event):
         factor, delays = per_patient(self.dose_factor, np.float64), per_patient(self.delays, np.int64)
         full = per_patient(self.amount_ug, np.float64)
         due = np.abs(nxt - self.day) < 1e-9
-        base = {"day": self.day, "drug": self.drug, "route": self.route}
+        base = {"day": self.day, "drug": self.drug, "route": self.route, **({"block": self.block} if self.block else {})}
         first = due & (k == 0)
         waiting = np.zeros(shape, dtype=bool)
         for r in self.rules:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from hemasim.endpoints import is_per_cycle
 from hemasim.report.html import (
     IMMUNOSUPPRESSION_NOTE,
     PARAMETER_HEADER,
@@ -116,6 +117,11 @@ def _for_arm(html_part: str, arm: str) -> str:
     return f"<h2>{heading.group(1)} ({word} {html.escape(arm)})</h2>{html_part[heading.end():]}"
 
 
+#: why an arm has no value of a per-cycle endpoint another arm has
+NO_SUCH_CYCLE = ("this arm's chemotherapy has no such cycle; a course of one cycle has no per-cycle endpoints at all: "
+                 "the run's own ANC nadir, its day and days below are that cycle's")
+
+
 def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]]) -> str:
     esc = html.escape
     by_arm = {arm: {e.name: e for e in eps} for arm, eps in endpoints.items()}
@@ -123,8 +129,15 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
     firsts = {name: next(by_arm[a][name] for a in names if name in by_arm[a]) for name in order}
     units = unit_words({name: e.unit for name, e in firsts.items()})
 
+    def absent(name: str) -> str:
+        # an arm without a chemotherapy cycle the others have (one cycle: none of them) read "–" with no word why
+        # (review36e)
+        if not is_per_cycle(name):
+            return "<td>&ndash;</td>"
+        return (f'<td title="{esc(NO_SUCH_CYCLE)}">&ndash; <small>no such cycle in this arm</small></td>')
+
     def row(name: str) -> str:
-        cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
+        cells = "".join(f"<td>{endpoint_text(by_arm[a][name])}</td>" if name in by_arm[a] else absent(name)
                         for a in names)
         return (f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(units[name])}</td>"
                 f"<td class=\"prose\">{esc(definition_text(firsts[name].definition))}</td></tr>")

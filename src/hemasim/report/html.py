@@ -886,6 +886,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     rows = grouped_endpoint_tables(list(by_name), COHORT_ENDPOINT_HEADER, row)
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
+    cycles = _cycle_problem(scen)  # two drugs at once on different schedules: no per-cycle rows, and why (review36e)
     # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units
     igg = "; IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" if has_intervention(scen, "vaccine") else ""
     # the key results count days after the graft, the bands' axis from the start (conditioning)
@@ -900,6 +901,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <p>Population: {esc(_population_text(scen))}</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
+{f'<p class="muted">Chemotherapy cycles: {esc(cycles)}.</p>' if cycles else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
 <p class="muted">{BANDS_CAPTION}; red: CTCAE grades{graft}{igg}.
@@ -909,3 +911,18 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {rows}
 </body></html>
 """
+
+
+def _cycle_problem(scen: dict[str, Any]) -> str:
+    """Why the cohort's chemotherapy has no per-cycle endpoints though it has cycles
+    (:func:`hemasim.endpoints.chemotherapy_cycle_problem`), from the manifest's scenario; '' where it has them, or
+    the scenario no longer reads."""
+    if not any(iv.get("kind") in ("chemotherapy", "chemotherapy_regimen") for iv in scen.get("interventions") or []):
+        return ""
+    from hemasim.endpoints import chemotherapy_cycle_problem
+    from hemasim.scenario import parse_scenario
+
+    try:
+        return chemotherapy_cycle_problem(parse_scenario(scen, "cohort scenario"))
+    except ValueError:  # a manifest of an older version: its report goes on without the line
+        return ""

@@ -27,6 +27,7 @@ from hemasim.endpoints import (
     RUN_LONGER,
     DayOfNadir,
     Nadir,
+    chemotherapy_cycle_problem,
     chemotherapy_cycle_starts,
 )
 from hemasim.endpoints import cycle_days_below as endpoint_cycle_days_below
@@ -434,7 +435,8 @@ def _in_cycle(day: float, result: Result | None) -> str:
     starts = chemotherapy_cycle_days(result)
     if len(starts) < 2 or day < starts[0]:
         return ""
-    k = max(i for i, start in enumerate(starts) if start <= day)
+    # the latest start before the day: a later regimen phase may start before an earlier phase's delayed cycle
+    k = max((i for i, start in enumerate(starts) if start <= day), key=lambda i: starts[i])
     return f" (cycle {k + 1}, day {day - starts[k]:g} of it)"
 
 
@@ -460,7 +462,7 @@ def cycle_nadirs(result: Result, observable: str = "anc_1e9_per_L") -> list[tupl
     starts = _given_cycle_starts(result)
     if starts.shape[1] < 2 or result.is_cohort or observable not in result.model.observable_names:
         return []
-    low, day, _ = endpoint_cycle_nadirs(result.times, result.observable(observable)[None, :], starts)
+    low, day, _, _ = endpoint_cycle_nadirs(result.times, result.observable(observable)[None, :], starts)
     return [(float(v), float(d)) for v, d in zip(low[0], day[0], strict=True)]
 
 
@@ -518,13 +520,23 @@ def _cycle_nadirs_text(result: Result) -> str:
     lowest; "no output in it" for a cycle shorter than the output interval (its entry was dropped, and the later
     cycles' nadirs were shown under the numbers before theirs)."""
     starts = _given_cycle_starts(result)
-    if starts.shape[1] < 2 or result.is_cohort or "anc_1e9_per_L" not in result.model.observable_names:
+    if result.is_cohort or "anc_1e9_per_L" not in result.model.observable_names:
         return ""
+    if starts.shape[1] < 2:  # two drugs at once on different schedules have no cycles: say so (review36e)
+        return chemotherapy_cycle_problem(result.record.scenario)
     # the per-cycle endpoints' rule (hemasim.endpoints.cycle_nadirs): read once, there
-    low, day, fallen = endpoint_cycle_nadirs(result.times, result.observable("anc_1e9_per_L")[None, :], starts)
+    low, day, fallen, falling = endpoint_cycle_nadirs(result.times, result.observable("anc_1e9_per_L")[None, :],
+                                                      starts)
     return " · ".join(f"{i}: no output in it" if math.isnan(v) else
+                      f"{i}: {count_text(v)} (day {d:g}; {CYCLE_CUT_SHORT})" if f and cut else
                       f"{i}: {count_text(v)} (day {d:g})" if f else f"{i}: did not fall"
-                      for i, (v, d, f) in enumerate(zip(low[0], day[0], fallen[0], strict=True), start=1))
+                      for i, (v, d, f, cut) in enumerate(zip(low[0], day[0], fallen[0], falling[0], strict=True),
+                                                         start=1))
+
+
+#: a cycle's lowest count where the next dose or the run's end came before it bottomed out (review36e: cycle 3 of a
+#: run ending on its day 6 read as a nadir on day 6)
+CYCLE_CUT_SHORT = "still falling at the cycle's end: the lowest so far, no nadir"
 
 
 def _cycle_days_text(days: Sequence[float]) -> str:
@@ -828,9 +840,13 @@ def cohort_caveat_text(row: Mapping[str, Any]) -> str:
     at_end, again = row.get("fraction_at_run_end"), row.get("fraction_fell_again")
     name = str(row.get("endpoint", ""))
     if at_end:
-        what = ("still below the threshold at the end of the run (at least these days)" if name.startswith("days_")
-                else "still falling at the end of the run (the lowest value so far, not a nadir)")
-        parts.append(f"{what} in {percent_text(at_end)} of patients: {RUN_LONGER}")
+        if re.search(r"_cycle\d+$", name):  # a chemotherapy cycle's nadir: the next dose or the run's end cut it
+            parts.append(f"still falling at the end of the cycle (the next cycle's dose or the run's end came first: "
+                         f"the lowest value so far, not a nadir) in {percent_text(at_end)} of patients")
+        else:
+            what = ("still below the threshold at the end of the run (at least these days)" if name.startswith("days_")
+                    else "still falling at the end of the run (the lowest value so far, not a nadir)")
+            parts.append(f"{what} in {percent_text(at_end)} of patients: {RUN_LONGER}")
     if again:
         parts.append(f"fell below the threshold again after that day, before any next cycle, in "
                      f"{percent_text(again)} of patients")
@@ -839,11 +855,15 @@ def cohort_caveat_text(row: Mapping[str, Any]) -> str:
 
 def _by_cycle(by_name: Mapping[str, Mapping[str, Any]], name: Any, text: Any) -> str:
     """"1: ... · 2: ... · 3: ...": ``text(row)`` of endpoint ``name(k)`` for each cycle k the summary has."""
-    parts, k = [], 1
-    while (row := by_name.get(name(k))) is not None:
-        parts.append(f"{k}: {text(row)}")
-        k += 1
-    return " · ".join(parts)
+    # the cycles listed (chemo_cycles.listed_cycles: the first few and the last), the others not in the summary
+    listed = [k for k in range(1, _last_cycle(by_name) + 1) if name(k) in by_name]
+    return " · ".join(f"{k}: {text(by_name[name(k)])}" for k in listed)
+
+
+def _last_cycle(by_name: Mapping[str, Mapping[str, Any]]) -> int:
+    """The highest cycle with a per-cycle nadir in the summary (0: none)."""
+    found = [int(m.group(1)) for n in by_name if (m := re.fullmatch(r"anc_nadir_cycle(\d+)", n))]
+    return max(found, default=0)
 
 
 def _share(row: Mapping[str, Any]) -> str:
@@ -877,11 +897,14 @@ def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
     def nadir_and_day(row: Mapping[str, Any]) -> str:
         k = str(row["endpoint"]).removeprefix("anc_nadir_cycle")
         day_row = by_name.get(cycle_nadir_day_name(int(k)), {})
-        return f"{median(row)} (day {median(day_row)})" if day_row.get("median") is not None else median(row)
+        cut = row.get("fraction_at_run_end")  # the next dose or the run's end before it bottomed out: no nadir
+        cut_text = f"; still falling at its end in {percent_text(float(cut))}" if cut else ""
+        return (f"{median(row)} (day {median(day_row)}{cut_text})" if day_row.get("median") is not None
+                else f"{median(row)}{f' ({cut_text[2:]})' if cut_text else ''}")
 
-    out = [("ANC nadir, cycle 1", str(nadir["definition"]), _cohort_value(nadir)),
+    out = [("ANC nadir, cycle 1", str(nadir["definition"]), _cohort_value(nadir) + cohort_caveat_text(nadir)),
            ("Time to ANC nadir, cycle 1 (days after the cycle's first dose)", str(day["definition"]),
-            _cohort_value(day) + _no_nadir_share(by_name, cycle_nadir_day_name(1))),
+            _cohort_value(day) + _no_nadir_share(by_name, cycle_nadir_day_name(1)) + cohort_caveat_text(day)),
            ("Grade 4 neutropenia, cycle 1 (ANC < 0.5 ×10⁹/L): patients with any day; their days",
             str(g4["definition"]), _cohort_value(g4)),
            ("ANC nadir by cycle, ×10⁹/L: median (median day of the cycle)",

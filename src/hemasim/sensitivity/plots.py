@@ -47,6 +47,14 @@ def _save(fig: Figure) -> Callable[[Path], None]:
     return write
 
 
+def run_level_first(endpoints: list[str]) -> list[str]:
+    """``endpoints`` with the run's own first and a chemotherapy's per-cycle ones after them (each in its order): a
+    weekly course's anc_nadir_cycle3..13 filled a ranking's twelve panels and left the run's nadir out (review36e)."""
+    from hemasim.endpoints import is_per_cycle
+
+    return sorted(endpoints, key=is_per_cycle)
+
+
 def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
     """Endpoints whose finite values spread by more than
     :data:`hemasim.sensitivity.estimators.NOISE_RELATIVE` of their size (the ones a plot can show moving): below
@@ -146,7 +154,7 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     from hemasim.inference.plots import plain_log_axis
 
     table, factors = result.table, result.factors
-    shown = varying_endpoints(table, result.endpoints)[:MAX_PANELS] or result.endpoints[:1]
+    shown = run_level_first(varying_endpoints(table, result.endpoints))[:MAX_PANELS] or result.endpoints[:1]
     fig, axes = _figure(len(shown))
     first = factors[0]
     heat = result.spec.method == "grid" and len(factors) == 2
@@ -208,7 +216,7 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
                 f"{len(result.samples)} runs):\nevery index is 0, or undefined where an endpoint's spread is the "
                 "integrator's error.", ha="center", va="center", fontsize=9, wrap=True)
         return _save(fig)
-    shown = moving[:MAX_PANELS]
+    shown = run_level_first(moving)[:MAX_PANELS]
     fig, axes = _figure(len(shown), width=5.0, height=0.25 * min(top, len(result.factors)) + 1.2)
     for ax, endpoint in zip(axes, shown, strict=False):
         rows = frame[frame["endpoint"] == endpoint].copy()
