@@ -6,6 +6,7 @@ Every kind contributes through the registry (:mod:`hemasim.interventions`); noth
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -116,7 +117,10 @@ def build_events(scenario: Scenario, covariates: Covariates | None = None) -> li
 def _number_blocks(events: list[Event]) -> list[Event]:
     """Each regimen of a drug given in two or more blocks (two interventions, a regimen's phases) numbered in order
     (:attr:`hemasim.pharmacology.dosing.Regimen.block`), so that the log tells their cycles apart; the first keeps 0."""
-    from hemasim.pharmacology.dosing import Regimen  # imported when a scenario doses (goal 1)
+    dosing = sys.modules.get("hemasim.pharmacology.dosing")
+    if dosing is None:  # no Regimen exists without its module: a run without drugs never imports it (goal 1)
+        return events
+    Regimen = dosing.Regimen
 
     seen: dict[str, int] = {}
     out = []
