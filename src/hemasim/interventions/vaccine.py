@@ -35,7 +35,7 @@ from hemasim.simulation import Simulation
 __all__ = ["FOLD_RISE_FLOOR_SHARE", "KILL_TOLERANCE", "NO_FOLD_RISE", "NO_REFERENCE_RISE", "RESPONDER_SHARE",
            "SERIES_RESTART_SHARE", "SEROCONVERSION_FOLD_RISE", "KillWindow", "VaccineSpec", "kill_output_days",
            "kills_after_last_dose", "memory_kills", "read_out_day", "restart_days", "scenario_kill_days",
-           "scenario_kill_windows", "series_doses", "unseen_kill_days", "vaccine_endpoint_values"]
+           "scenario_kill_windows", "series_doses", "unseen_kill_days", "vaccine_endpoint_values", "with_extra_samples"]
 
 #: A vaccinee "responds" when the rise of IgG over the series is at least this share of a healthy reference adult's
 #: given the same doses and kills (a relative criterion: antibody units are arbitrary; vaccine_endpoint_values).
@@ -520,6 +520,21 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
     return out
 
 
+def with_extra_samples(times: np.ndarray, obs: Mapping[str, np.ndarray],
+                       extra: tuple[np.ndarray, Mapping[str, np.ndarray]] | None
+                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The grid's ``times`` and ``obs`` (name -> (N, T)) with the run's outputs on the days held aside from it
+    (:func:`kill_output_days`, :attr:`hemasim.interventions.base.EndpointContext.extra_samples`) in day order: what the vaccine
+    read-outs read, and they alone (review36f: the rows in the grid moved a vaccinee's engraftment and nadirs)."""
+    if extra is None or not len(extra[0]):
+        return times, dict(obs)
+    days, values = extra
+    order = np.argsort(np.concatenate([times, days]), kind="stable")
+    merged = {n: np.concatenate([np.atleast_2d(v), np.atleast_2d(values[n])], axis=-1)[:, order]
+              for n, v in obs.items()}
+    return np.concatenate([times, days])[order], merged
+
+
 class VaccineEndpoints(EndpointFamily):
     def __init__(self, schedules: Mapping[str, Doses], windows: Sequence[KillWindow] | None = None) -> None:
         self.schedules = dict(schedules)
@@ -534,6 +549,7 @@ class VaccineEndpoints(EndpointFamily):
         point_scales = None
         if ctx.points_are_runs and set(conventions()) & set(ctx.per_patient):
             point_scales = point_unit_scales(ctx.parameters, ctx.per_patient, ctx.n_patients)
+        times, obs = with_extra_samples(times, obs, ctx.extra_samples)
         return vaccine_endpoint_values(times, obs, self.schedules, ctx.parameters, point_scales, self.windows)
 
     def units(self) -> dict[str, str]:
