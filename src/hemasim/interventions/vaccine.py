@@ -33,7 +33,7 @@ from hemasim.parameters import ParameterSet, healthy_adult_parameters
 from hemasim.parameters.core import Parameter
 from hemasim.simulation import Simulation
 
-__all__ = ["FOLD_RISE_FLOOR_SHARE", "KILL_TOLERANCE", "NO_FOLD_RISE", "NO_REFERENCE_RISE", "RESPONDER_SHARE",
+__all__ = ["AFTER_DOSE_DAYS", "FOLD_RISE_FLOOR_SHARE", "KILL_TOLERANCE", "NO_FOLD_RISE", "NO_REFERENCE_RISE", "RESPONDER_SHARE",
            "SERIES_RESTART_SHARE", "SEROCONVERSION_FOLD_RISE", "KillWindow", "VaccineSpec", "kill_output_days",
            "kills_after_last_dose", "memory_kills", "read_out_day", "restart_days", "scenario_kill_days",
            "scenario_kill_windows", "series_doses", "unseen_kill_days", "vaccine_endpoint_values", "with_extra_samples"]
@@ -366,7 +366,8 @@ def memory_kills(times: np.ndarray, memory_b: np.ndarray, until_day: float,
     scale = np.maximum(m.max(axis=1), 0.0)
     if windows is None:
         keep = times <= until_day + 1e-9
-        steps = [(float(times[i + 1]), i, i + 1, True, None) for i in range(int(keep.sum()) - 1)]
+        steps: list[tuple[float, int, int, bool, float | None]] = [
+            (float(times[i + 1]), i, i + 1, True, None) for i in range(int(keep.sum()) - 1)]
     else:
         steps = []
         for w in windows:

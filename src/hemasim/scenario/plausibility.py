@@ -824,9 +824,12 @@ def _vaccine_before_conditioning(scenario: Scenario) -> Iterator[Implausible]:
     10 read "responder" (0.66) with his memory B cells cut to 2e-6, unwarned (review36d). Vaccinating before a
     transplant is a scenario, so this says what the endpoints read and where what is left is, it does not refuse. The
     kill is named by its first day (kills start on it; review36d: the warning named a conditioning's last)."""
-    from hemasim.interventions.vaccine import kills_after_last_dose, read_out_day, scenario_kill_windows
-
-    from hemasim.interventions.vaccine import SERIES_RESTART_SHARE
+    from hemasim.interventions.vaccine import (
+        SERIES_RESTART_SHARE,
+        kills_after_last_dose,
+        read_out_day,
+        scenario_kill_windows,
+    )
 
     # only a kill that may leave less than the restart share: a 500 mL donation after a dose (0.998 left) was warned
     # to kill "the memory B cells it made" (review36f)
