@@ -274,7 +274,8 @@ def scenario_endpoint_columns(scenario: Scenario, result: Result) -> list[Endpoi
     wanted = dict.fromkeys(o for f in families for o in f.observables(available))
     obs = {name: result.observable(name)[None, :] for name in wanted}
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years,
-                          result.record.administrations, 1, covariates=scenario.patient.covariates())
+                          result.record.administrations, 1, covariates=scenario.patient.covariates(),
+                          extra_samples=result.extra_samples(list(wanted)))
     return [c for f in families for c in f.values(result.times, obs, ctx)]
 
 
@@ -333,8 +334,9 @@ def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
 
 
 def scenario_output_days(scenario: Scenario) -> list[float]:
-    """Days a run of ``scenario`` outputs on besides its grid: the vaccine read-outs' kill days
-    (:func:`hemasim.interventions.vaccine.kill_output_days`; none on a daily grid or without a vaccine)."""
+    """Days a run of ``scenario`` outputs on besides its grid, held aside from it (``Result.extra``: only the vaccine
+    read-outs read them): the vaccine read-outs' kill days (:func:`hemasim.interventions.vaccine.kill_output_days`;
+    none on a daily grid or without a vaccine)."""
     from hemasim.interventions.vaccine import kill_output_days
 
     return kill_output_days(scenario.interventions)

@@ -215,14 +215,24 @@ class Simulation:
                 raise ValueError(f"event on day {ev.day} is outside the simulated 0-{duration_days} days")
         start = (self.initial_state if x0 is None else GivenState(x0)).states(self.model)
         log: list[dict[str, Any]] = []
-        run = integrate_through_events(self.model, self.solver, start, self.events,
-                                       output_times(duration_days, output_every_days, extra_output_days), self.rng, log,
-                                       observe)
+        grid = output_times(duration_days, output_every_days)
+        times = output_times(duration_days, output_every_days, extra_output_days)
+        run = integrate_through_events(self.model, self.solver, start, self.events, times, self.rng, log, observe)
         record = RunRecord(seed=_seed_record(self.seed), solver=self.solver.describe(), duration_days=duration_days,
                            events=tuple(repr(e) for e in self.events),
                            administrations=_plain(log, None) if self.model.n_patients is None else log,
                            solver_stats=run.stats)
-        return Result(self.model, run.times, run.values, record, run.observed, run.final_states, run.volume_ratio)
+        # the extra days are held aside: every other read-out, the time series and the bands see the grid alone
+        # (review36f: rows added on a vaccinee's kill days moved his neutrophil engraftment 14 -> 12 on a 5-day grid)
+        on_grid = np.isin(times, grid)
+        extra = None
+        if not on_grid.all():
+            aside = ~on_grid
+            extra = Result(self.model, run.times[aside], run.values[:, aside], record, run.observed, None,
+                           None if run.volume_ratio is None else run.volume_ratio[:, aside])
+        ratio = None if run.volume_ratio is None else run.volume_ratio[:, on_grid]
+        return Result(self.model, run.times[on_grid], run.values[:, on_grid], record, run.observed, run.final_states,
+                      ratio, extra)
 
 
 def _seed_record(seed: Seed) -> int | tuple[int, ...] | None:
@@ -280,6 +290,17 @@ class Result:
     #: blood volume over its value before the first whole-blood loss, (N, n_times), or None (no loss): the
     #: red-cell concentrations are read over it (hemasim.plasma_refill; observed ones are stored so already)
     volume_ratio: np.ndarray | None = field(default=None, repr=False)
+    #: the outputs on the days a run was asked for besides its grid (``Simulation.run(extra_output_days=...)``: the
+    #: vaccine read-outs' kill, dose and read-out days), as a result of their own; None: none. Only what asks for
+    #: them reads them (the vaccine family, through :attr:`hemasim.interventions.base.EndpointContext.extra_samples`)
+    extra: Result | None = field(default=None, repr=False)
+
+    def extra_samples(self, names: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+        """The :attr:`extra` outputs of the observables ``names``: (their days, name -> (N, days) values); None
+        without any."""
+        if self.extra is None:
+            return None
+        return self.extra.times, {n: np.atleast_2d(self.extra.observable(n)) for n in names}
 
     def __repr__(self) -> str:
         # the dataclass's repr printed the whole model and every array (95,000 characters for the healthy adult):
@@ -315,7 +336,9 @@ class Result:
         record = replace(self.record, administrations=_plain(self.record.administrations, i))
         final = None if self.final_states is None else self.final_states[i]
         ratio = None if self.volume_ratio is None else self.volume_ratio[i:i + 1]
-        return Result(self.model.patient(i), self.times, self.values[i:i + 1], record, self.observed, final, ratio)
+        extra = None if self.extra is None else self.extra.patient(i)
+        return Result(self.model.patient(i), self.times, self.values[i:i + 1], record, self.observed, final, ratio,
+                      extra)
 
     def _patients(self) -> list[Result]:
         return [self.patient(i) for i in range(self.n_patients)] if self.is_cohort else [self]

@@ -382,7 +382,8 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
                           drug_values=vp.drug_values, per_patient=vp.parameters,
-                          youngest_age_years=youngest_age_years(scenario.population, scenario.patient))
+                          youngest_age_years=youngest_age_years(scenario.population, scenario.patient),
+                          extra_samples=result.extra_samples(list(extra)))
     units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
     for column in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[column.name] = column.values
@@ -1117,7 +1118,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
         todo = todo[:max_partitions]
     jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries, rtol)
             for k in todo]
-    times = output_times(scenario.duration_days, scenario.output.every_days, scenario_output_days(scenario))
+    times = output_times(scenario.duration_days, scenario.output.every_days)  # the grid: the extra days are aside
     # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
     kept = _SummaryParts(n_parts, n, times, figure=report, observables=band_observables(scenario), graft=graft_day(
         scenario.interventions), sex=band_sex(scenario)) if len(todo) == n_parts else None

@@ -175,6 +175,10 @@ class EndpointContext:
     #: as ``parameters:``, in its own arbitrary units (the vaccine's relative response rescales its reference adult
     #: per point); False for a cohort, whose draws are each patient's biology in the table's units
     points_are_runs: bool = False
+    #: the run's outputs besides its grid (:meth:`hemasim.simulation.Result.extra_samples`: (days, name -> (N, days)))
+    #: of the families' observables: the vaccine read-outs read kills, doses and read-outs on them; no other family
+    #: does, so every other read-out sees the scenario's grid alone (review36f)
+    extra_samples: tuple[np.ndarray, Mapping[str, np.ndarray]] | None = None
 
     def value(self, name: str) -> float | np.ndarray:
         """Parameter ``name`` as each patient's model was built with it: his own value where :attr:`per_patient`

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -32,10 +33,10 @@ from hemasim.parameters import ParameterSet, healthy_adult_parameters
 from hemasim.parameters.core import Parameter
 from hemasim.simulation import Simulation
 
-__all__ = ["FOLD_RISE_FLOOR_SHARE", "KILL_TOLERANCE", "NO_FOLD_RISE", "NO_REFERENCE_RISE", "RESPONDER_SHARE",
+__all__ = ["AFTER_DOSE_DAYS", "FOLD_RISE_FLOOR_SHARE", "KILL_TOLERANCE", "NO_FOLD_RISE", "NO_REFERENCE_RISE", "RESPONDER_SHARE",
            "SERIES_RESTART_SHARE", "SEROCONVERSION_FOLD_RISE", "KillWindow", "VaccineSpec", "kill_output_days",
            "kills_after_last_dose", "memory_kills", "read_out_day", "restart_days", "scenario_kill_days",
-           "scenario_kill_windows", "series_doses", "unseen_kill_days", "vaccine_endpoint_values"]
+           "scenario_kill_windows", "series_doses", "unseen_kill_days", "vaccine_endpoint_values", "with_extra_samples"]
 
 #: A vaccinee "responds" when the rise of IgG over the series is at least this share of a healthy reference adult's
 #: given the same doses and kills (a relative criterion: antibody units are arbitrary; vaccine_endpoint_values).
@@ -62,10 +63,13 @@ KILL_TOLERANCE = 1e-4
 #: a new series begins after kills that leave less than this share of an antigen's memory B cells between two doses
 #: (their product): the response to the next dose then rests mostly on cells it makes anew, as after a transplant's
 #: conditioning (review36d: any fall above KILL_TOLERANCE began one, so a 500 mL blood donation, 0.998 left, turned
-#: a booster's fold-rise from none to 44.4). Assumed ("most of the memory gone"); what it decides is only where the
-#: series' rise and fold-rise are read from (the reference adult is given every kill whatever it is), and the kills
-#: the model has fall far from it: a donation leaves 0.998, 0.5 Gy 0.66, 2 Gy 0.19, a B-cell depletion its
-#: surviving fraction, Cy/TBI ~1e-6 (tests/test_mend36d.py reads the same series for any share from 0.25 to 0.6)
+#: a booster's fold-rise from none to 44.4). Assumed ("most of the memory gone"); what it decides is where the
+#: series' rise and fold-rise are read from (the reference adult is given every kill whatever it is). Kills far from
+#: it read the same series for any share from 0.25 to 0.6 (a donation leaves 0.998, 0.5 Gy 0.66, 2 Gy 0.19, Cy/TBI
+#: ~1e-6: tests/test_mend36d.py), but for kills between ~0.2 and ~0.65 the share decides the fold-rise (review36f:
+#: 0.75 Gy leaves 0.535, 1 Gy 0.435; a B-cell depletion to 0.49 reads a fold-rise of 9.26 over the dose after it,
+#: one to 0.50 none over the first dose: tests/test_mend36f.py). A depletion's share is its event's surviving
+#: fraction (KillWindow.share_left), not the run's fall, so which side of the share it is on is the scenario's.
 SERIES_RESTART_SHARE = 0.5
 
 Doses = tuple[tuple[float, float], ...]  # (day, relative dose) of one antigen
@@ -196,44 +200,82 @@ _MEMORY_B_GROUPS = frozenset({"lymphocyte", "b_cell"})
 _PLASMABLAST_GROUPS = frozenset({"lymphocyte"})
 
 
+#: how long after a dose on a kill window's day the window's part after the dose begins (a split at the dose,
+#: :func:`scenario_kill_windows`): the day's kills come before its doses, the later days' after them
+AFTER_DOSE_DAYS = 1e-6
+
+
 @dataclasses.dataclass(frozen=True)
 class KillWindow:
     """Days on which an intervention may kill an antigen's memory B cells (its events' days, first to last), and
-    whether it takes the short-lived plasmablasts too (a B-cell depletion does not: they carry no B-cell tag)."""
+    whether it takes the short-lived plasmablasts too (a B-cell depletion does not: they carry no B-cell tag).
+    ``share_left``: the share of the memory B cells it leaves where its event says it (a depletion of every cell of
+    its groups: its surviving fraction), else None (read from the run); ``least_left``: the least share it can
+    leave, known before the run (a blood loss takes at most the lymphocytes' blood share; a conditioning may take
+    all: 0); ``during_dose``: the part of a window after a dose given inside it (it begins just after the dose)."""
 
     first_day: float
     last_day: float
     plasmablasts: bool = True
+    share_left: float | None = None
+    least_left: float = 0.0
+    during_dose: bool = False
 
 
-def scenario_kill_windows(interventions: Sequence[InterventionSpec]) -> list[KillWindow]:
+def scenario_kill_windows(interventions: Sequence[InterventionSpec],
+                          lymphocyte_blood_fraction: float | None = None) -> list[KillWindow]:
     """Every span of days on which the scenario's interventions may kill memory B cells, overlapping spans merged,
     known before the run: a conditioning or a radiation course (its first to its last day), a blood donation (the
-    lymphocytes' blood share of the loss), a cell_depletion or collection whose groups reach B cells and spare none of
-    their tags. A graft kills none (an autologous one without conditioning left every memory B cell: review36a); a
-    chemotherapy's PK/PD and a depletion of "blood" or "myeloid" take none (the memory B cells carry neither tag).
-    The one rule of plausibility's warning, the forced output days (:func:`kill_output_days`) and the read-outs'
-    kills (:func:`memory_kills`)."""
+    lymphocytes' blood share of the loss: ``lymphocyte_blood_fraction``, None: the shipped table's), a cell_depletion
+    or collection whose groups reach B cells and spare none of their tags. A graft kills none (an autologous one
+    without conditioning left every memory B cell: review36a); a chemotherapy's PK/PD and a depletion of "blood" or
+    "myeloid" take none (the memory B cells carry neither tag). A window with a dose inside it (after its first day's
+    kills, before its last day's) is split at the dose: the kills before it and those after it (review36f: Cy/TBI
+    from day 10 to 15.25 with a dose on day 12 was read as one kill before the dose, net of the response's growth
+    after it, and gave a relative response of -1.90). The one rule of plausibility's warning, the forced output days
+    (:func:`kill_output_days`) and the read-outs' kills (:func:`memory_kills`)."""
+    if lymphocyte_blood_fraction is None:
+        lymphocyte_blood_fraction = float(healthy_adult_parameters().value("lymphocyte_blood_fraction"))
     spans: list[KillWindow] = []
     for iv in interventions:
         if iv.kind in ("conditioning", "radiation"):
             spans.append(KillWindow(float(getattr(iv, "start_day")), float(iv.last_day)))  # noqa: B009 (these kinds)
         elif iv.kind == "blood_donation":
-            spans.append(KillWindow(float(iv.last_day), float(iv.last_day)))
+            # a loss of at most the whole blood volume takes at most the blood share of the memory B cells
+            spans.append(KillWindow(float(iv.last_day), float(iv.last_day),
+                                    least_left=max(1.0 - lymphocyte_blood_fraction, 0.0)))
         elif iv.kind == "cell_depletion":
             groups = set(getattr(iv, "groups", ()) or ())
             spared = set(getattr(iv, "except_groups", ()) or ())
             if groups & _MEMORY_B_GROUPS and not spared & _MEMORY_B_GROUPS:
-                spans.append(KillWindow(float(iv.last_day), float(iv.last_day), bool(groups & _PLASMABLAST_GROUPS)))
+                fraction = float(getattr(iv, "surviving_fraction"))  # noqa: B009 (this kind)
+                # of every cell: the event's share (a fall read from the run is net of a response's growth:
+                # review36f read a depletion to 0.4 on day 5 as 0.574); of the circulating ones: at least it
+                whole = getattr(iv, "applies_to", "all") == "all"
+                spans.append(KillWindow(float(iv.last_day), float(iv.last_day), bool(groups & _PLASMABLAST_GROUPS),
+                                        fraction if whole else None, fraction))
     merged: list[KillWindow] = []
     for w in sorted(spans, key=lambda w: w.first_day):
         # one window per stretch of kills: a fall read across each of two overlapping spans is counted twice
         if merged and w.first_day - 1.0 < merged[-1].last_day + 1e-9:
             m = merged[-1]
-            merged[-1] = KillWindow(m.first_day, max(m.last_day, w.last_day), m.plasmablasts or w.plasmablasts)
+            share = None if m.share_left is None or w.share_left is None else m.share_left * w.share_left
+            merged[-1] = KillWindow(m.first_day, max(m.last_day, w.last_day), m.plasmablasts or w.plasmablasts,
+                                    share, m.least_left * w.least_left)
         else:
             merged.append(w)
-    return merged
+    doses = sorted({float(getattr(iv, "day")) for iv in interventions if iv.kind == "vaccine"})  # noqa: B009
+    out: list[KillWindow] = []
+    for w in merged:
+        inside = [d for d in doses if w.first_day <= d < w.last_day]  # a dose on the last day comes after its kills
+        if not inside:
+            out.append(w)
+            continue
+        # the parts' shares are read from the run (a merged depletion's share is of the whole window)
+        bounds = [w.first_day, *inside, w.last_day]
+        for k, (a, b) in enumerate(itertools.pairwise(bounds)):
+            out.append(KillWindow(a + AFTER_DOSE_DAYS if k else a, b, w.plasmablasts, None, w.least_left, k > 0))
+    return out
 
 
 def scenario_kill_days(interventions: Sequence[InterventionSpec]) -> list[float]:
@@ -314,7 +356,8 @@ def memory_kills(times: np.ndarray, memory_b: np.ndarray, until_day: float,
     share of the memory B cells left, share of the plasmablasts left), the shares to 4 significant digits (the
     reference runs are cached by them). With ``windows`` (:func:`scenario_kill_windows`), each window that begins by
     ``until_day`` whose fall exceeds :data:`KILL_TOLERANCE`, read from the last output before its first day to the
-    output on its last (the outputs :func:`kill_output_days` adds: no dose between them) and dated on its first day;
+    output on its last or the read-out's if that comes first (the outputs :func:`kill_output_days` adds: no dose
+    between them) and dated on its first day, or its event's share where it says one (``KillWindow.share_left``);
     without, every output step with such a fall, dated at the step's end. The model's memory B cells have no death of
     their own, so a fall is a kill; a kill during a response's growth of them is read net of that growth (under-read).
     The plasmablasts lose the memory B cells' share where the kill reaches them (the lymphocyte class: every kill
@@ -323,21 +366,26 @@ def memory_kills(times: np.ndarray, memory_b: np.ndarray, until_day: float,
     scale = np.maximum(m.max(axis=1), 0.0)
     if windows is None:
         keep = times <= until_day + 1e-9
-        steps = [(float(times[i + 1]), i, i + 1, True) for i in range(int(keep.sum()) - 1)]
+        steps: list[tuple[float, int, int, bool, float | None]] = [
+            (float(times[i + 1]), i, i + 1, True, None) for i in range(int(keep.sum()) - 1)]
     else:
         steps = []
         for w in windows:
             before = np.flatnonzero(times < w.first_day - 1e-9)
-            after = np.flatnonzero(times >= w.last_day - 1e-9)
+            # a kill that goes on past the read-out: the part of it up to the read-out (review36f: Cy/TBI from day
+            # 27 and the read-out on day 28; the reference adult was given the whole of it on day 27)
+            after = np.flatnonzero(times >= min(w.last_day, until_day) - 1e-9)
+            # the event's own share where it says one (and the window ends by the read-out), else the run's fall
+            share = w.share_left if w.last_day <= until_day + 1e-9 else None
             if w.first_day <= until_day + 1e-9 and before.size and after.size:
-                steps.append((w.first_day, int(before[-1]), int(after[0]), w.plasmablasts))
+                steps.append((w.first_day, int(before[-1]), int(after[0]), w.plasmablasts, share))
     out: list[Kills] = []
     for row, top in zip(m, scale, strict=True):
         kills = []
-        for day, i0, i1, pb in steps:
+        for day, i0, i1, pb, given in steps:
             if row[i0] <= 1e-9 * top:  # none yet (before the first dose): nothing to kill
                 continue
-            left = float(f"{max(float(row[i1] / row[i0]), 0.0):.4g}")
+            left = float(f"{max(float(row[i1] / row[i0]) if given is None else given, 0.0):.4g}")
             if left < 1.0 - KILL_TOLERANCE:
                 kills.append((day, left, left if pb else 1.0))
         out.append(tuple(kills))
@@ -520,6 +568,21 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
     return out
 
 
+def with_extra_samples(times: np.ndarray, obs: Mapping[str, np.ndarray],
+                       extra: tuple[np.ndarray, Mapping[str, np.ndarray]] | None
+                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The grid's ``times`` and ``obs`` (name -> (N, T)) with the run's outputs on the days held aside from it
+    (:func:`kill_output_days`, :attr:`hemasim.interventions.base.EndpointContext.extra_samples`) in day order: what the vaccine
+    read-outs read, and they alone (review36f: the rows in the grid moved a vaccinee's engraftment and nadirs)."""
+    if extra is None or not len(extra[0]):
+        return times, dict(obs)
+    days, values = extra
+    order = np.argsort(np.concatenate([times, days]), kind="stable")
+    merged = {n: np.concatenate([np.atleast_2d(v), np.atleast_2d(values[n])], axis=-1)[:, order]
+              for n, v in obs.items()}
+    return np.concatenate([times, days])[order], merged
+
+
 class VaccineEndpoints(EndpointFamily):
     def __init__(self, schedules: Mapping[str, Doses], windows: Sequence[KillWindow] | None = None) -> None:
         self.schedules = dict(schedules)
@@ -534,6 +597,7 @@ class VaccineEndpoints(EndpointFamily):
         point_scales = None
         if ctx.points_are_runs and set(conventions()) & set(ctx.per_patient):
             point_scales = point_unit_scales(ctx.parameters, ctx.per_patient, ctx.n_patients)
+        times, obs = with_extra_samples(times, obs, ctx.extra_samples)
         return vaccine_endpoint_values(times, obs, self.schedules, ctx.parameters, point_scales, self.windows)
 
     def units(self) -> dict[str, str]:

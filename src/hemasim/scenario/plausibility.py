@@ -824,9 +824,18 @@ def _vaccine_before_conditioning(scenario: Scenario) -> Iterator[Implausible]:
     10 read "responder" (0.66) with his memory B cells cut to 2e-6, unwarned (review36d). Vaccinating before a
     transplant is a scenario, so this says what the endpoints read and where what is left is, it does not refuse. The
     kill is named by its first day (kills start on it; review36d: the warning named a conditioning's last)."""
-    from hemasim.interventions.vaccine import kills_after_last_dose, read_out_day, scenario_kill_windows
+    from hemasim.interventions.vaccine import (
+        SERIES_RESTART_SHARE,
+        kills_after_last_dose,
+        read_out_day,
+        scenario_kill_windows,
+    )
 
-    windows = scenario_kill_windows(scenario.interventions)
+    # only a kill that may leave less than the restart share: a 500 mL donation after a dose (0.998 left) was warned
+    # to kill "the memory B cells it made" (review36f)
+    windows = [w for w in scenario_kill_windows(scenario.interventions,
+                                                scenario.parameters.get("lymphocyte_blood_fraction"))
+               if w.least_left < SERIES_RESTART_SHARE]
     doses: dict[str, list[tuple[float, float]]] = {}
     last: dict[str, int] = {}  # antigen -> index of its last dose
     for i, iv in enumerate(scenario.interventions):
@@ -840,19 +849,26 @@ def _vaccine_before_conditioning(scenario: Scenario) -> Iterator[Implausible]:
         if not after:
             continue
         day, read = max(d for d, _ in doses[antigen]), read_out_day(tuple(doses[antigen]))
-        kill = max(after[0].first_day, day)
+        w = after[0]
+        kill = max(w.first_day, day)
         if kill > read:
             what = (f"read the response on day {read:g}, before the kill, not what is left after it")
+        elif w.last_day > read:  # review36f: Cy/TBI from day 27, the read-out on day 28
+            what = (f"read on day {read:g} what part of the kill (days {w.first_day:g}-{w.last_day:g}) left by then, "
+                    "against a healthy adult given the same part: not what is left after the rest of it")
         else:
             what = (f"read on day {read:g} what the kill left, against a healthy adult given the same kill: a "
                     "\"responder\" there may have few memory B cells left to recall")
+        # a dose inside a kill's days (split there: kills before and after it) comes during it (review36f: "the last
+        # dose (day 12) comes before the kill ... on day 12" of Cy/TBI from day 10)
+        when = (f"comes during a kill of memory B cells (to day {w.last_day:g})" if w.during_dose else
+                f"comes before the kill of memory B cells on day {kill:g}")
         yield f"interventions.{i}.day", (
-            f"{antigen}'s last dose (day {day:g}) comes before the kill of memory B cells on day {kill:g} (a "
-            "conditioning, radiation, depletion or blood loss), which kills the memory B cells it made and spares "
-            "long-lived plasma cells and IgG (docs/immunity.md, immune memory under conditioning): "
-            f"{antigen}_igg_day28_au, {antigen}_relative_response and {antigen}_responder {what}; read "
-            f"{antigen}_igg_au and {antigen}_memory_b_au in timeseries.csv on the days you ask about, or add a dose "
-            "after the kill (after the graft) to read a revaccination's response")
+            f"{antigen}'s last dose (day {day:g}) {when} (a conditioning, radiation, depletion or blood loss), which "
+            "kills the memory B cells it made and spares long-lived plasma cells and IgG (docs/immunity.md, immune "
+            f"memory under conditioning): {antigen}_igg_day28_au, {antigen}_relative_response and "
+            f"{antigen}_responder {what}; read {antigen}_igg_au and {antigen}_memory_b_au in timeseries.csv on the "
+            "days you ask about, or add a dose after the kill (after the graft) to read a revaccination's response")
 
 
 def _virus_name(iv: InterventionSpec, path: str, overridden: Iterable[str] = ()) -> Iterator[Implausible]:
