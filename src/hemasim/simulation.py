@@ -224,6 +224,8 @@ class Simulation:
                            solver_stats=run.stats)
         # the extra days are held aside: every other read-out, the time series and the bands see the grid alone
         # (review36f: rows added on a vaccinee's kill days moved his neutrophil engraftment 14 -> 12 on a 5-day grid)
+        if not len(extra_output_days):  # the grid alone (np.isin would import numpy.ma into every run: goal 1)
+            return Result(self.model, run.times, run.values, record, run.observed, run.final_states, run.volume_ratio)
         on_grid = np.isin(times, grid)
         extra = None
         if not on_grid.all():
