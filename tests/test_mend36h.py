@@ -19,3 +19,36 @@ def test_vaccine_read_outs_after_the_run_are_none_with_a_note() -> None:
         assert c.missing is not None and "day 372" in c.missing and "day 399" in c.missing
         assert "duration_days >= 399" in c.missing
     assert not np.isnan(cols["tetanus_igg_peak_au"].values).any()
+
+
+def test_anc_below_0p5_again_after_engraftment_is_flagged_with_its_day() -> None:
+    from hemasim.interventions.transplant import ANC_BELOW_AGAIN, anc_below_again
+    from hemasim.endpoints import recovery_days
+
+    days = np.arange(0.0, 61.0)
+    # aplasia to day 12, engrafted from day 13, below 0.5 again on days 30-41; a second patient engrafts and stays up;
+    # a third never engrafts
+    dip = np.where((days < 13) | ((days >= 30) & (days < 42)), 0.2, 2.0)
+    stays = np.where(days < 13, 0.2, 2.0)
+    never = np.full(days.shape, 0.1)
+    anc = np.vstack([dip, stays, never])
+    anc_day, did_not_fall = recovery_days(days, anc, 0.5, 3)
+    assert list(anc_day[:2]) == [13.0, 13.0]
+    cols = {c.name: c.values for c in anc_below_again(days, anc, anc_day, did_not_fall)}
+    assert list(cols[ANC_BELOW_AGAIN][:2]) == [1.0, 0.0] and np.isnan(cols[ANC_BELOW_AGAIN][2])
+    assert cols[f"{ANC_BELOW_AGAIN}_day"][0] == 30.0 and np.isnan(cols[f"{ANC_BELOW_AGAIN}_day"][1])
+    assert cols["days_anc_below_0p5_after_engraftment"][0] == 12.0
+
+
+def test_key_results_say_anc_fell_below_0p5_again() -> None:
+    from hemasim.endpoints import EndpointValue
+    from hemasim.interventions.transplant import ANC_BELOW_AGAIN
+    from hemasim.report.key_results import key_results_html
+
+    eps = [EndpointValue("neutrophil_engraftment_day", 13.0, "day after graft", "d"),
+           EndpointValue(ANC_BELOW_AGAIN, 1.0, "flag", "d"),
+           EndpointValue(f"{ANC_BELOW_AGAIN}_day", 30.0, "day after graft", "d"),
+           EndpointValue("days_anc_below_0p5_after_engraftment", 12.0, "day", "d")]
+    text = key_results_html({"run": eps})
+    assert "again after neutrophil engraftment" in text and "from day 30 after graft" in text
+    assert "12 days below 0.5" in text and "The ANC dip around day 40" in text

@@ -129,7 +129,8 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # a course of chemotherapy cycles (hemasim.interventions.chemo_cycles), after the run's counts
     ("Chemotherapy cycles", re.compile(r"anc_nadir(_day)?_cycle\d+|days_anc_below_0p5_cycle\d+|"
                                        r"chemotherapy_cycle\d+_\w+|.*_relative_dose_intensity"), False),
-    ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*"),
+    ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*|"
+                                 r"anc_fell_below_0p5_after_engraftment(_day)?|days_anc_below_0p5_after_engraftment"),
      False),
     ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_for_age_day|cd4_clonotype_richness_.*"),
      False),

@@ -48,6 +48,8 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     ("days_anc_below_1", "Days of grade 3-4 neutropenia over the run (ANC < 1.0 ×10⁹/L)", None),
     ("days_anc_below_0p5", "Days of grade 4 neutropenia over the run (ANC < 0.5 ×10⁹/L)", None),
     ("neutrophil_engraftment_day", "Neutrophil engraftment (ANC ≥ 0.5 ×10⁹/L, 3 days)", None),
+    # beside "engraftment day 13, graft failure no" a second spell of ANC < 0.5 went unsaid (ux36)
+    ("anc_fell_below_0p5_after_engraftment", "ANC below 0.5 ×10⁹/L again after neutrophil engraftment", None),
     ("platelets_nadir", "Platelet nadir (lowest of the run)", "platelets_nadir_day"),
     ("days_platelets_below_25", "Days of grade 4 thrombocytopenia over the run (platelets < 25 ×10⁹/L)", None),
     ("platelet_engraftment_day", "Platelet engraftment (≥ 20 ×10⁹/L, 7 days)", None),
@@ -314,6 +316,28 @@ def _graft_failure_text(e: EndpointValue, values: Mapping[str, EndpointValue]) -
     return None
 
 
+#: where the report explains the model's second fall of ANC after an allogeneic PBSC graft
+ANC_DIP_DOC = "docs/transplant.md, \"The ANC dip around day 40\""
+
+
+def _anc_again_text(e: EndpointValue, values: Mapping[str, EndpointValue], result: Result | None) -> str | None:
+    """ANC below 0.5e9/L again after engraftment: "yes, from day 30 after graft (day 36 of the run), 12 days below
+    0.5 (of the run's grade 4 days); see ..."; None for any other endpoint or where it did not."""
+    from hemasim.interventions.transplant import ANC_BELOW_AGAIN
+
+    if e.name != ANC_BELOW_AGAIN or e.value != 1:
+        return None
+    day, days = values.get(f"{ANC_BELOW_AGAIN}_day"), values.get("days_anc_below_0p5_after_engraftment")
+    graft = _graft_day(result)
+    text = "yes"
+    if day is not None and day.value is not None:
+        text += f", from day {day.value:g} after graft" + (f" (day {day.value + graft:g} of the run)"
+                                                            if graft is not None else "")
+    if days is not None and days.value is not None:
+        text += f"; {days.value:g} days below 0.5 after engraftment, counted in the grade 4 days above"
+    return f"{text}; the model's second fall, {ANC_DIP_DOC}"
+
+
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
         text = never_fell_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
@@ -578,7 +602,8 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             if e is None:
                 cells.append("<td>&ndash;</td>")
                 continue
-            text = _graft_failure_text(e, values) or _with_day(e, values.get(day_name or ""), result)
+            text = (_graft_failure_text(e, values) or _anc_again_text(e, values, result)
+                    or _with_day(e, values.get(day_name or ""), result))
             cells.append(f'<td title="{esc(definition_text(e.definition))}">{esc(text)}</td>')
         body.append(f"<tr>{row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
