@@ -52,3 +52,33 @@ def test_key_results_say_anc_fell_below_0p5_again() -> None:
     text = key_results_html({"run": eps})
     assert "again after neutrophil engraftment" in text and "from day 30 after graft" in text
     assert "12 days below 0.5" in text and "The ANC dip around day 40" in text
+
+
+def test_full_donor_chimerism_lost_after_it_was_reached() -> None:
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.interventions.chimerism import LineageChimerism
+    from hemasim.parameters import healthy_adult_parameters
+
+    times = np.arange(0.0, 60.0)
+    # patient 0: full donor T cells from day 5 after the graft, 58% on days 30-39, full again after; patient 1 stays
+    fell = np.where(times < 10, 0.5, np.where((times >= 35) & (times < 45), 0.58, 0.99))
+    kept = np.where(times < 10, 0.5, 0.99)
+    share = np.vstack([fell, kept])
+    obs = {"cd3_per_uL": np.full((2, 60), 800.0), "cd3_per_uL__donor": 800.0 * share,
+           "anc_1e9_per_L": np.full((2, 60), 3.0), "anc_1e9_per_L__donor": 3.0 * share,
+           "monocytes_1e9_per_L": np.zeros((2, 60)), "monocytes_1e9_per_L__donor": np.zeros((2, 60))}
+    cols = {c.name: c.values for c in LineageChimerism(graft_day=5.0).values(
+        times, obs, EndpointContext(healthy_adult_parameters(), 40.0, n_patients=2))}
+    assert list(cols["full_donor_t_chimerism_day"]) == [5.0, 5.0]  # the first day reached, as before
+    assert list(cols["full_donor_t_chimerism_lost"]) == [1.0, 0.0]
+    assert cols["full_donor_t_chimerism_lost_day"][0] == 30.0 and np.isnan(cols["full_donor_t_chimerism_lost_day"][1])
+
+
+def test_key_results_say_where_full_donor_chimerism_fell_back() -> None:
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.key_results import full_donor_lost_text
+
+    values = {e.name: e for e in (EndpointValue("full_donor_t_chimerism_day", 7.0, "day after graft", "d"),
+                                  EndpointValue("full_donor_t_chimerism_lost", 1.0, "flag", "d"),
+                                  EndpointValue("full_donor_t_chimerism_lost_day", 60.0, "day after graft", "d"))}
+    assert "from day 7 after graft, below 95% again from day 60" in full_donor_lost_text(values)

@@ -690,13 +690,32 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
             cells.append(f"<td>no value{day}: no output between the graft and day {d}</td>")
             continue
         # the lineage chimerism table's numbers (one decimal: "100.0%")
-        cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}</td>")
+        lost = html.escape(full_donor_lost_text(by_column[column]))
+        cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}{lost}</td>")
     if not shown:
         return []
     definition = ("donor share of blood T cells (CD3+) and of myeloid cells (neutrophils and monocytes) on day "
                   f"{KEY_CHIMERISM_DAY} after the graft; full donor chimerism is ≥ {100 * FULL_DONOR:g}%. The lineage "
                   "chimerism table below the plots gives days 14 to 365.")
     return [f"<tr>{row_head(f'Donor chimerism on day {KEY_CHIMERISM_DAY} after graft', definition)}{''.join(cells)}</tr>"]
+
+
+def full_donor_lost_text(values: Mapping[str, EndpointValue]) -> str:
+    """"; T cells full donor (≥ 95%) from day 7 after graft, below 95% again from day 60": the caveat of a lineage
+    whose full donor share fell back (``full_donor_*_chimerism_lost``); a cord graft's T cells read 99.7% on day 14,
+    58% on day 180 and 99% on day 365 beside a full donor day of 7 (ux36). Empty where none fell back."""
+    from hemasim.interventions.chimerism import FULL_DONOR
+
+    parts = []
+    for lineage, words in (("t", "T cells"), ("myeloid", "myeloid cells")):
+        lost, day = values.get(f"full_donor_{lineage}_chimerism_lost"), values.get(
+            f"full_donor_{lineage}_chimerism_lost_day")
+        full = values.get(f"full_donor_{lineage}_chimerism_day")
+        if lost is None or lost.value != 1 or day is None or day.value is None or full is None or full.value is None:
+            continue
+        parts.append(f"{words} full donor (≥ {100 * FULL_DONOR:g}%) from day {full.value:g} after graft, below "
+                     f"{100 * FULL_DONOR:g}% again from day {day.value:g} (the lineage chimerism table gives the days)")
+    return "".join(f"; {p}" for p in parts)
 
 
 #: the lineages of a gene therapy's corrected share in the key results: (the endpoints' name for it, the words)
