@@ -82,3 +82,30 @@ def test_key_results_say_where_full_donor_chimerism_fell_back() -> None:
                                   EndpointValue("full_donor_t_chimerism_lost", 1.0, "flag", "d"),
                                   EndpointValue("full_donor_t_chimerism_lost_day", 60.0, "day after graft", "d"))}
     assert "from day 7 after graft, below 95% again from day 60" in full_donor_lost_text(values)
+
+
+def test_key_result_labels_are_the_endpoints_own_words() -> None:
+    from hemasim.interventions.vaccine import RELATIVE_RESPONSE_WORDS, RESPONDER_WORDS
+    from hemasim.report.key_results import _key_rows
+
+    rows = {name: label for name, label, _ in _key_rows(["tetanus_relative_response", "tetanus_responder"])}
+    assert "day-28 IgG relative to" not in rows["tetanus_relative_response"]
+    assert RELATIVE_RESPONSE_WORDS in rows["tetanus_relative_response"] and "same doses and kills" in RELATIVE_RESPONSE_WORDS
+    assert RESPONDER_WORDS in rows["tetanus_responder"] and "relative response ≥ 0.25" in RESPONDER_WORDS
+
+
+def test_immunosuppression_says_it_leaves_vaccine_responses_and_t_cells_alone() -> None:
+    from hemasim.interventions.immunosuppression import IMMUNOSUPPRESSION_SCOPE
+    from hemasim.report.html import interventions_html, section_note
+
+    assert "vaccine response" in IMMUNOSUPPRESSION_SCOPE and "T-cell recovery" in IMMUNOSUPPRESSION_SCOPE
+    listed = interventions_html({"interventions": [{"kind": "immunosuppression", "agent": "ciclosporin",
+                                                    "start_day": 5, "end_day": 56, "taper_days": 130}]})
+    assert IMMUNOSUPPRESSION_SCOPE in listed.replace("&#x27;", "'")
+    assert IMMUNOSUPPRESSION_SCOPE in section_note("Vaccine responses")
+
+
+def test_a_gcsf_cmax_says_why_it_is_not_computed() -> None:
+    from hemasim.interventions.dosed import CELL_CLEARED_NOTE
+
+    assert CELL_CLEARED_NOTE.startswith("not computed") and "neutrophils" in CELL_CLEARED_NOTE

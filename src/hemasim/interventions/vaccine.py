@@ -409,6 +409,13 @@ VACCINE_UNITS = {"plasmablast_peak_day": "day after first dose", f"plasmablast_p
                  "igg_peak_au": "AU", "igg_day28_au": "AU", "relative_response": "1", "responder": "flag",
                  "fold_rise": "1", "fold_rise_responder": "flag"}
 
+#: the relative response and responder flag in a few words: the key results' labels and the definitions of a run
+#: that ends before the read-out; the full definitions (vaccine_endpoint_values) say the series and kills of the run
+RELATIVE_RESPONSE_WORDS = ("rise of IgG over the series to 28 days after the last dose, relative to the same rise of a "
+                           "healthy 35-year-old given the same doses and kills")
+RESPONDER_WORDS = f"relative response ≥ {RESPONDER_SHARE:g}; an assumed cut-off"
+FOLD_RISE_WORDS = "day-28 IgG over IgG at the series' first dose"
+
 #: one standard dose: the schedule of the response that sets the fold-rise's floor (:data:`FOLD_RISE_FLOOR_SHARE`)
 _ONE_DOSE: Doses = ((0.0, 1.0),)
 
@@ -552,11 +559,9 @@ def _after_run_end_columns(antigen: str, end_day: float, read_day: float, n: int
                                       f"{words} (read on day {read_day:g}, 28 days after the last dose)",
                                       np.full(n, np.nan), note)
             for end, words in (("igg_day28_au", f"{antigen} IgG 28 days after the last dose"),
-                               ("relative_response", f"rise of {antigen} IgG over the series to 28 days after the "
-                                "last dose, relative to the same rise of a healthy adult given the same doses and "
-                                "kills"),
-                               ("responder", f"1 if the relative response is at least {RESPONDER_SHARE:g}"),
-                               ("fold_rise", "day-28 IgG over IgG at the series' first dose"),
+                               ("relative_response", f"{antigen}: {RELATIVE_RESPONSE_WORDS}"),
+                               ("responder", f"1 if {RESPONDER_WORDS}"),
+                               ("fold_rise", FOLD_RISE_WORDS),
                                ("fold_rise_responder", f"1 if the fold-rise is at least "
                                 f"{SEROCONVERSION_FOLD_RISE:g} (seroconversion)"))]
 

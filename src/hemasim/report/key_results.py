@@ -33,7 +33,12 @@ from hemasim.endpoints import (
 from hemasim.endpoints import cycle_days_below as endpoint_cycle_days_below
 from hemasim.endpoints import cycle_nadirs as endpoint_cycle_nadirs
 from hemasim.endpoints import still_falling as still_falling_rows
-from hemasim.interventions.vaccine import RESPONDER_SHARE, SEROCONVERSION_FOLD_RISE
+from hemasim.interventions.vaccine import (
+    FOLD_RISE_WORDS,
+    RELATIVE_RESPONSE_WORDS,
+    RESPONDER_WORDS,
+    SEROCONVERSION_FOLD_RISE,
+)
 
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
@@ -72,9 +77,11 @@ KEY_SUFFIXES: tuple[tuple[str, str], ...] = (
     # the fold-rise rows first: "_responder" would take "tetanus_fold_rise_responder" as "tetanus fold rise: responder"
     ("_fold_rise_responder", f"seroconversion (day-28 IgG ≥ {SEROCONVERSION_FOLD_RISE:g} × IgG at the series' first "
      "dose; none without IgG then)"),
-    ("_fold_rise", "fold-rise, day-28 IgG over IgG at the series' first dose"),
-    ("_responder", f"responder (day-28 IgG ≥ {RESPONDER_SHARE:g} × the healthy 35-year-old's; assumed cut-off)"),
-    ("_relative_response", "day-28 IgG relative to a healthy 35-year-old given the same series"),
+    ("_fold_rise", f"fold-rise, {FOLD_RISE_WORDS}"),
+    # the endpoints' own words: "day-28 IgG relative to a healthy 35-year-old" stayed after the endpoint became the
+    # rise over the series against a healthy adult given the same doses and kills (ux36)
+    ("_responder", f"responder ({RESPONDER_WORDS})"),
+    ("_relative_response", f"relative response: {RELATIVE_RESPONSE_WORDS}"),
     # a bacterial (``bacteria_cleared``) or a viral infection (``influenza_cleared``): the infection's name first
     ("_cleared", "infection cleared"),
     ("_clearance_day", "day the infection is cleared"),
