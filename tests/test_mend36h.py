@@ -22,8 +22,8 @@ def test_vaccine_read_outs_after_the_run_are_none_with_a_note() -> None:
 
 
 def test_anc_below_0p5_again_after_engraftment_is_flagged_with_its_day() -> None:
-    from hemasim.interventions.transplant import ANC_BELOW_AGAIN, anc_below_again
     from hemasim.endpoints import recovery_days
+    from hemasim.interventions.transplant import ANC_BELOW_AGAIN, anc_below_again
 
     days = np.arange(0.0, 61.0)
     # aplasia to day 12, engrafted from day 13, below 0.5 again on days 30-41; a second patient engrafts and stays up;
@@ -109,3 +109,52 @@ def test_a_gcsf_cmax_says_why_it_is_not_computed() -> None:
     from hemasim.interventions.dosed import CELL_CLEARED_NOTE
 
     assert CELL_CLEARED_NOTE.startswith("not computed") and "neutrophils" in CELL_CLEARED_NOTE
+
+
+def test_platelet_engraftment_day_carries_the_models_known_lateness() -> None:
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.key_results import key_results_html
+
+    text = key_results_html({"run": [EndpointValue("platelet_engraftment_day", 37.0, "day after graft", "d")]})
+    assert "T8" in text and "T9" in text and "The allogeneic platelet engraftment day" in text
+    # none where there is no day to qualify
+    none = key_results_html({"run": [EndpointValue("platelet_engraftment_day", None, "day after graft", "d",
+                                                   "did not fall")]})
+    assert "T9" not in none
+
+
+def test_a_ric_graft_and_its_dli_carry_the_models_known_limits() -> None:
+    from types import SimpleNamespace
+
+    from hemasim.report.key_results import RIC_CHIMERISM_LIMIT, RIC_DLI_LIMIT, model_limits
+    from hemasim.scenario import load_scenario
+
+    from .conftest import EXAMPLES
+
+    base = load_scenario(EXAMPLES / "ric_allo_hsct.yaml")
+    from hemasim.scenario.arms import arm_scenarios
+
+    arms = dict(arm_scenarios(base, "ric_allo_hsct.yaml"))
+    runs = {name: SimpleNamespace(record=SimpleNamespace(scenario=s)) for name, s in arms.items()}
+    assert model_limits([runs["no_dli"]]) == [RIC_CHIMERISM_LIMIT]
+    assert model_limits(list(runs.values())) == [RIC_CHIMERISM_LIMIT, RIC_DLI_LIMIT]
+    myeloablative = load_scenario(EXAMPLES / "allo_hsct_pbsc.yaml")
+    assert model_limits([SimpleNamespace(record=SimpleNamespace(scenario=myeloablative))]) == []
+
+
+def test_a_dli_is_marked_on_the_plots() -> None:
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from hemasim.report.interactive import dli_vlines
+    from hemasim.scenario import load_scenario
+    from hemasim.scenario.arms import arm_scenarios
+
+    from .conftest import EXAMPLES
+
+    base = load_scenario(EXAMPLES / "ric_allo_hsct.yaml")
+    arms = [(name, SimpleNamespace(record=SimpleNamespace(scenario=s), times=np.arange(0.0, 370.0)))
+            for name, s in arm_scenarios(base, "ric_allo_hsct.yaml")]
+    lines = dli_vlines(arms)  # type: ignore[arg-type]
+    assert [line["x"] for line in lines] == [124.0] and lines[0]["label"] == "DLI"
