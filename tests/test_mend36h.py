@@ -136,10 +136,11 @@ def test_a_ric_graft_and_its_dli_carry_the_models_known_limits() -> None:
 
     arms = dict(arm_scenarios(base, "ric_allo_hsct.yaml"))
     runs = {name: SimpleNamespace(record=SimpleNamespace(scenario=s)) for name, s in arms.items()}
-    assert model_limits([runs["no_dli"]]) == [RIC_CHIMERISM_LIMIT]
-    assert model_limits(list(runs.values())) == [RIC_CHIMERISM_LIMIT, RIC_DLI_LIMIT]
-    myeloablative = load_scenario(EXAMPLES / "allo_hsct_pbsc.yaml")
-    assert model_limits([SimpleNamespace(record=SimpleNamespace(scenario=myeloablative))]) == []
+    assert model_limits({"": runs["no_dli"]}) == [RIC_CHIMERISM_LIMIT]
+    assert model_limits(runs) == [RIC_CHIMERISM_LIMIT, f"Arm dli_day120: {RIC_DLI_LIMIT}"]
+    myeloablative = SimpleNamespace(record=SimpleNamespace(scenario=load_scenario(EXAMPLES / "allo_hsct_pbsc.yaml")))
+    assert model_limits({"": myeloablative}) == []
+    assert model_limits({"mac": myeloablative, "ric": runs["no_dli"]}) == [f"Arm ric: {RIC_CHIMERISM_LIMIT}"]
 
 
 def test_a_dli_is_marked_on_the_plots() -> None:

@@ -535,6 +535,8 @@ class _ReadOutAfterRunEndColumn(EndpointColumn):
     """A day-28 read-out of a run that ends before its day (NaN for every patient), whose note gives the run's end,
     the read-out's day and the duration that reaches it. Its note is its own (no __slots__: a __dict__ holds it)."""
 
+    _note: str | None
+
     def __new__(cls, name: str, unit: str, definition: str, values: np.ndarray, note: str | None = None
                 ) -> _ReadOutAfterRunEndColumn:
         column = super().__new__(cls, name, unit, definition, values)

@@ -350,16 +350,17 @@ RIC_DLI_LIMIT = (
     "section).")
 
 
-def model_limits(results: Sequence[Result]) -> list[str]:
+def model_limits(results: Mapping[str, Result]) -> list[str]:
     """The known limits of the model that the runs' scenarios meet (:data:`RIC_CHIMERISM_LIMIT`, :data:`RIC_DLI_LIMIT`),
-    each once over the arms; empty for any other scenario."""
+    each once over the arms (``results`` by arm name; a single run's name is ""), led by the arms it concerns where
+    not every arm does; empty for any other scenario."""
     from hemasim.interventions.conditioning import ConditioningSpec
     from hemasim.interventions.immunosuppression import DonorLymphocyteInfusionSpec
     from hemasim.interventions.transplant import TransplantSpec
     from hemasim.pharmacology.conditioning import load_regimen
 
-    out: list[str] = []
-    for result in results:
+    met: dict[str, list[str]] = {}
+    for arm, result in results.items():
         scenario = result.record.scenario if result is not None else None
         if scenario is None:
             continue
@@ -371,8 +372,10 @@ def model_limits(results: Sequence[Result]) -> list[str]:
             continue
         found = [RIC_CHIMERISM_LIMIT] + ([RIC_DLI_LIMIT] if any(isinstance(iv, DonorLymphocyteInfusionSpec)
                                                                 for iv in ivs) else [])
-        out += [limit for limit in found if limit not in out]
-    return out
+        for limit in found:
+            met.setdefault(limit, []).append(arm)
+    return [limit if set(arms) == set(results) or not all(arms) else
+            f"{'Arm' if len(arms) == 1 else 'Arms'} {', '.join(arms)}: {limit}" for limit, arms in met.items()]
 
 
 #: where the report explains the model's second fall of ANC after an allogeneic PBSC graft
@@ -682,7 +685,7 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
                     + "".join(f"<td>{esc(quiet[c])}</td>" for c in by_column) + "</tr>")
     head = "" if len(by_column) == 1 else (
         "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
-    limits = model_limits(list(results.values()) if results else [])
+    limits = model_limits(results or {})
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
             + "".join(f'<p class="muted">{esc(limit)}</p>' for limit in limits)
             + _key_hint(f"all {len(names)} endpoints", "with their definitions are listed below the plots"))
