@@ -361,7 +361,8 @@ def model_limits(results: Mapping[str, Result]) -> list[str]:
 
     met: dict[str, list[str]] = {}
     for arm, result in results.items():
-        scenario = result.record.scenario if result is not None else None
+        # a caller's stand-in for a run (a test's) may carry no record: no scenario, no limit
+        scenario = getattr(getattr(result, "record", None), "scenario", None)
         if scenario is None:
             continue
         ivs = scenario.interventions
