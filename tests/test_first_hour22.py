@@ -70,7 +70,7 @@ def test_a_g_csf_peak_says_it_is_not_computed_rather_than_not_reached():
     # peaked on day 2 of each cycle), and the report's peak line left pegfilgrastim out without a word
     from hemasim.assembly import run_scenario
     from hemasim.endpoints import evaluate_endpoints
-    from hemasim.interventions.dosed import peak_text
+    from hemasim.interventions.dosed import CELL_CLEARED_NOTE, peak_text
     from hemasim.scenario import parse_scenario
 
     scenario = parse_scenario({
@@ -83,7 +83,7 @@ def test_a_g_csf_peak_says_it_is_not_computed_rather_than_not_reached():
     result = run_scenario(scenario)
     by_name = {e.name: e for e in evaluate_endpoints(result)}
     for name in ("pegfilgrastim_cmax_ng_per_mL", "pegfilgrastim_cmax_day"):
-        assert by_name[name].value is None and by_name[name].note == "not computed"
+        assert by_name[name].value is None and by_name[name].note == CELL_CLEARED_NOTE
     assert "runs through the neutrophils" in by_name["pegfilgrastim_cmax_ng_per_mL"].definition
     assert "pegfilgrastim_concentration_ng_per_mL" in by_name["pegfilgrastim_cmax_ng_per_mL"].definition
     assert by_name["docetaxel_cmax_ng_per_mL"].value > 0  # the PK-alone peak stays

@@ -26,6 +26,7 @@ def test_a_cohort_says_a_g_csf_cmax_is_not_computed_as_a_single_run_does(tmp_pat
     import pyarrow.parquet as pq
 
     from hemasim.cohort.runner import ENDPOINT_META_KEY, _endpoint_meta, run_cohort
+    from hemasim.interventions.dosed import CELL_CLEARED_NOTE
     from hemasim.scenario import parse_scenario
 
     out = tmp_path / "c"
@@ -35,7 +36,7 @@ def test_a_cohort_says_a_g_csf_cmax_is_not_computed_as_a_single_run_does(tmp_pat
     assert summary is not None
     rows = {r["endpoint"]: r for r in summary["endpoints"]}
     for name in CMAX:
-        assert rows[name]["missing"] == "not computed" and rows[name]["fraction_reaching"] is None, rows[name]
+        assert rows[name]["missing"] == CELL_CLEARED_NOTE and rows[name]["fraction_reaching"] is None, rows[name]
     assert rows["docetaxel_cmax_ng_per_mL"]["fraction_reaching"] == 1.0 and rows[
         "docetaxel_cmax_ng_per_mL"]["missing"] is None
     report = (out / "report.html").read_text(encoding="utf-8")
@@ -45,7 +46,7 @@ def test_a_cohort_says_a_g_csf_cmax_is_not_computed_as_a_single_run_does(tmp_pat
     part = sorted((out / "endpoints").glob("part-*.parquet"))[0]
     table = pq.read_table(part)
     meta = json.loads(table.schema.metadata[ENDPOINT_META_KEY])
-    assert meta[CMAX[0]][2] == "not computed" and len(meta["docetaxel_cmax_ng_per_mL"]) == 2
+    assert meta[CMAX[0]][2] == CELL_CLEARED_NOTE and len(meta["docetaxel_cmax_ng_per_mL"]) == 2
     old = {k: v[:2] for k, v in meta.items()}
     pq.write_table(table.replace_schema_metadata({**table.schema.metadata,
                                                   ENDPOINT_META_KEY: json.dumps(old).encode()}), part)

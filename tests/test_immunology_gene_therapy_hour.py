@@ -89,7 +89,7 @@ def test_the_immune_sections_say_their_units_and_what_is_assumed(vaccine_and_flu
         bacteria = _text(_section(page, "Infection"))
         assert "colony-forming units (CFU)" in bacteria and "Every infection parameter is assumed" in bacteria
         key = _text(_section(page, "Key results"))
-        assert "influenza: responder (day-28 IgG ≥ 0.25 × the healthy 35-year-old's; assumed cut-off)" in key
+        assert "influenza: responder (relative response ≥ 0.25; an assumed cut-off)" in key
         # a first exposure (the dose on day 2, before the infection) has no IgG to rise over: said, not "not reached"
         assert "influenza: seroconversion (day-28 IgG ≥ 4 × IgG at the series' first dose" in key, label
         assert "none: no IgG at the series' first dose" in key and "not reached" not in key[key.index("fold-rise"):]

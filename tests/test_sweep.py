@@ -11,6 +11,7 @@ import pytest
 
 from hemasim.assembly import run_scenario, scenario_endpoint_columns
 from hemasim.endpoints import evaluate_endpoints
+from hemasim.interventions.dosed import CELL_CLEARED_NOTE
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.scenario import parse_scenario
 from hemasim.sensitivity.batch import evaluate_points
@@ -512,7 +513,7 @@ def test_a_sweeps_endpoint_that_is_not_computed_is_marked_so_as_a_single_runs_en
         intervention["schedule"]["cycles"] = 1
     scenario = parse_scenario(data)
     single = {c.name: c.missing for c in scenario_endpoint_columns(scenario, run_scenario(scenario)) if c.missing}
-    assert single and set(single.values()) == {"not computed"}
+    assert single and set(single.values()) == {CELL_CLEARED_NOTE}
     spec = SweepSpec.model_validate({"method": "grid", "n_points": 2, "factors": [
         {"field": "interventions.0.dose_mg_per_m2", "range": [75, 100]}]})
     result = run_sweep(scenario, spec)

@@ -20,8 +20,8 @@ from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day, has_lin
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "chimerism_by_day", "lineage_chimerism",
-           "lineage_chimerism_section", "shares_on_days"]
+__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "chimerism_by_day", "full_donor_lost",
+           "lineage_chimerism", "lineage_chimerism_section", "shares_on_days"]
 
 #: lineage -> the blood counts whose donor share it is (T: CD3+; myeloid: neutrophils + monocytes)
 LINEAGES: Mapping[str, tuple[str, ...]] = {"t": ("cd3_per_uL",), "myeloid": ("anc_1e9_per_L", "monocytes_1e9_per_L")}
@@ -71,10 +71,19 @@ class LineageChimerism(EndpointFamily):
                 out.append(EndpointColumn(f"donor_{lineage}_chimerism_day{d}", "fraction",
                                           f"donor share of blood {label} cells on day {d} after the graft "
                                           f"({SHARE_UNIT_NOTE})", shares[lineage]))
-            full = first_run(daily_ok(days, np.nan_to_num(share) >= FULL_DONOR), 1)
-            out.append(EndpointColumn(f"full_donor_{lineage}_chimerism_day", "day after graft",
-                                      f"first day the donor share of {label} cells is >= {FULL_DONOR:g} "
-                                      f"({100 * FULL_DONOR:g}%)", full))
+            ok = daily_ok(days, np.nan_to_num(share) >= FULL_DONOR)
+            full = first_run(ok, 1)
+            lost_flag, lost_day = full_donor_lost(ok, full)
+            name = f"full_donor_{lineage}_chimerism_day"
+            out += [EndpointColumn(name, "day after graft", f"first day the donor share of {label} cells is >= "
+                                   f"{FULL_DONOR:g} ({100 * FULL_DONOR:g}%): the first reached, not necessarily kept "
+                                   f"(see {name.removesuffix('_day')}_lost)", full),
+                    EndpointColumn(f"{name.removesuffix('_day')}_lost", "flag", f"1 if the donor share of {label} "
+                                   f"cells fell below {FULL_DONOR:g} again after full_donor_{lineage}_chimerism_day "
+                                   "(none where it never reached it)", lost_flag),
+                    EndpointColumn(f"{name.removesuffix('_day')}_lost_day", "day after graft", "first day after "
+                                   f"full_donor_{lineage}_chimerism_day with the donor share of {label} cells below "
+                                   f"{FULL_DONOR:g} (none where it stayed full donor)", lost_day)]
         return out
 
     def units(self) -> dict[str, str]:
@@ -82,7 +91,21 @@ class LineageChimerism(EndpointFamily):
         for lineage in LINEAGES:  # the days a run reaches, of these
             out.update({f"donor_{lineage}_chimerism_day{d}": "fraction" for d in CHIMERISM_DAYS})
             out[f"full_donor_{lineage}_chimerism_day"] = "day after graft"
+            out[f"full_donor_{lineage}_chimerism_lost"] = "flag"
+            out[f"full_donor_{lineage}_chimerism_lost_day"] = "day after graft"
         return out
+
+
+def full_donor_lost(day_ok: np.ndarray, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per patient, whether a full donor share (``day_ok`` (N, D) per whole day, :func:`daily_ok`) reached on day
+    ``full`` (N,) (NaN: never) was lost later, and the first day it was (NaN: kept to the run's end). The endpoint
+    ``full_donor_*_chimerism_day`` stays the first day reached, as chimerism studies date full donor chimerism; a
+    share that falls back (a cord graft's T cells: 99.7% on day 14, 58% on day 180) read as kept (ux36)."""
+    d = np.arange(day_ok.shape[1])[None, :]
+    lost = ~day_ok & (d > np.nan_to_num(full, nan=np.inf)[:, None])
+    any_lost = lost.any(axis=1)
+    flag = np.where(np.isnan(full), np.nan, any_lost.astype(np.float64))
+    return flag, np.where(any_lost, np.argmax(lost, axis=1).astype(np.float64), np.nan)
 
 
 def shares_on_days(days: np.ndarray, counts: Mapping[str, np.ndarray]

@@ -288,8 +288,7 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
         peak, peak_day = family._peak(drug, float(result.times[-1]), ctx)
         cmax, day = float(peak.values[0]), float(peak_day.values[0])
         if peak.missing:  # a set whose PK depends on the cells: said, where it was left out without a word
-            parts.append(f"{drug} Cmax {peak.missing} (its clearance runs through the neutrophils; its concentration "
-                         "is drawn above)")
+            parts.append(f"{drug} Cmax {peak.missing} (its concentration is drawn above)")
             continue
         if not cmax > 0:  # no dose given
             continue
@@ -532,6 +531,21 @@ def dose_endpoint_values(log: Sequence[Mapping[str, object]], n: int, drugs: Seq
     return out
 
 
+#: why a G-CSF's Cmax has no value, as its note says it (endpoints.json, the tables): "not computed" alone, after a
+#: graft beside a filgrastim course drawn on the plots, read as a gap in the run (ux36)
+CELL_CLEARED_NOTE = "not computed: its clearance runs through the neutrophils"
+
+
+class _CellClearedColumn(NotComputedColumn):
+    """A Cmax (or its day) of a drug cleared through the neutrophils, not re-integrated apart from the cells."""
+
+    __slots__ = ()
+
+    @property
+    def missing(self) -> str | None:
+        return CELL_CLEARED_NOTE
+
+
 class DrugEndpoints(EndpointFamily):
     """Per drug of the model (a drug set's PK): cumulative exposure (AUC from day 0 to the end), the peak
     concentration (Cmax) and its day, and the dose endpoints of :func:`dose_endpoint_values`, read from the run's administration log."""
@@ -579,10 +593,10 @@ class DrugEndpoints(EndpointFamily):
             # endpoints.json said "not reached" for pegfilgrastim's Cmax, as if the drug never peaked
             why = (f"not computed: {drug}'s clearance runs through the neutrophils, so its PK is not re-integrated "
                    f"apart from the cells; timeseries.csv's {drug}_concentration_ng_per_mL is the simulated course")
-            return [NotComputedColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration "
-                                      f"over the run ({why})", cmax),
-                    NotComputedColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration "
-                                      "(not computed, as its Cmax)", day)]
+            return [_CellClearedColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration "
+                                       f"over the run ({why})", cmax),
+                    _CellClearedColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration "
+                                       "(not computed, as its Cmax)", day)]
         if ds is not None and ctx.covariates is not None:
             cmax, day = plasma_peaks(ds, ctx.covariates, ctx.administrations, n, end_day, self._pk_values(ds, ctx))
         return [EndpointColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration over the run (PK "

@@ -204,6 +204,37 @@ def hemoglobin_after_engraftment(days: np.ndarray, hb: np.ndarray, anc_day: np.n
                            "patient's haemoglobin set point (the value the run starts from)", peak / set_point)]
 
 
+#: the endpoint saying ANC fell below 0.5e9/L again after neutrophil engraftment (its day: ``..._day``); an
+#: engraftment day and "graft failure: no" read as a neutropenia over, beside 22 days of grade 4 that included a
+#: second spell (ux36: PBSC 2e6/kg engrafted on day +13, ANC < 0.5 again on run days 36-48)
+ANC_BELOW_AGAIN = "anc_fell_below_0p5_after_engraftment"
+
+
+def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_did_not_fall: np.ndarray
+                    ) -> list[EndpointColumn]:
+    """Whether ANC fell below 0.5e9/L again after neutrophil engraftment (an output after the engraftment day below
+    it), the first day after the graft it did, and the days below it from then (as the run's ``days_anc_below_0p5``
+    counts them: output intervals starting below it). The flag is 0 where ANC never fell below 0.5e9/L after the
+    graft; none (all three) where neutrophils did not engraft. The dip a PBSC graft's model run shows around day 40
+    is docs/transplant.md's "The ANC dip around day 40"."""
+    engrafted = ~np.isnan(anc_day)
+    after = days[None, :] > np.where(engrafted, anc_day, np.inf)[:, None] + 1e-9
+    below = after & (anc < 0.5)
+    again = below.any(axis=1)
+    first = np.where(again, days[np.argmax(below, axis=1)], np.nan)
+    counted = np.where(engrafted, (below[:, :-1] * np.diff(days)).sum(axis=1), np.nan)
+    flag = np.where(engrafted, again.astype(np.float64), np.where(anc_did_not_fall == 1.0, 0.0, np.nan))
+    see = "docs/transplant.md, \"The ANC dip around day 40\""
+    return [EndpointColumn(ANC_BELOW_AGAIN, "flag", "1 if ANC fell below 0.5e9/L again after neutrophil engraftment "
+                           "(0 where it stayed at or above it, or never fell below it after the graft; none where "
+                           f"neutrophils did not engraft; {see})", flag),
+            EndpointColumn(f"{ANC_BELOW_AGAIN}_day", "day after graft", "first day after neutrophil engraftment "
+                           "with ANC < 0.5e9/L (none where it did not fall below it again)", first),
+            EndpointColumn("days_anc_below_0p5_after_engraftment", "day", "days with ANC < 0.5e9/L after "
+                           "neutrophil engraftment (part of days_anc_below_0p5; none where neutrophils did not "
+                           "engraft)", counted)]
+
+
 #: the CD4 count for a child's age: the count below which a child of that age takes PJP prophylaxis
 #: (hemasim.clinical_thresholds, ``cd4_pjp``); given where the scenario's youngest patient can be under this age at the
 #: graft, for every patient of it (from 6 years on the count is the adults' 200/uL, which ``cd4_200_day`` reads too)
@@ -253,6 +284,7 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
                                                  ("platelet_engraftment_day", 20.0, "platelets", platelet_did_not_fall)):
         out.append(EndpointColumn(f"{name}{DID_NOT_FALL}", "flag", f"1 if {label} never fell below {threshold:g}e9/L "
                                   "after the graft (no engraftment day: the count did not fall)", did_not_fall))
+    out += anc_below_again(days, obs["anc_1e9_per_L"], anc_day, anc_did_not_fall)
     aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
     failed = aplasia & ~(anc_day <= 28)
     # decided on day 28, or by an engraftment before it: a run that ends sooner, still aplastic or not yet fallen,
@@ -347,7 +379,8 @@ class TransplantEndpoints(EndpointFamily):
         days = ["neutrophil_engraftment_day", "platelet_engraftment_day",
                 *(f"{label}_50pct_normal_day" for _, _, label in RECOVERY_LINEAGES), "cd4_200_day", CD4_FOR_AGE]
         return {**{d: "day after graft" for d in days}, **{f"{d}{DID_NOT_FALL}": "flag" for d in days},
-                "primary_graft_failure": "flag",
+                "primary_graft_failure": "flag", ANC_BELOW_AGAIN: "flag", f"{ANC_BELOW_AGAIN}_day": "day after graft",
+                "days_anc_below_0p5_after_engraftment": "day",
                 "hemoglobin_max_after_engraftment": "g/dL", "hemoglobin_max_after_engraftment_day": "day after graft",
                 "hemoglobin_max_over_set_point": "1",
                 **{f"donor_chimerism_{name.split('_per_')[0]}_day{d}": "fraction" for name in CHIMERISM_LINEAGES

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -450,11 +451,18 @@ def _at_dose(times: np.ndarray, values: np.ndarray, day: float) -> np.ndarray:
     return values[..., np.searchsorted(times, day + 1e-9) - 1]
 
 
-#: the unit of each endpoint of an antigen, by the end of its name (``<antigen>_<end>``; the day-28 ones only when
-#: the run reaches day 28 after the last dose)
+#: the unit of each endpoint of an antigen, by the end of its name (``<antigen>_<end>``; the day-28 ones are none,
+#: with a note saying why, when the run ends before day 28 after the last dose)
 VACCINE_UNITS = {"plasmablast_peak_day": "day after first dose", f"plasmablast_peak_day{DID_NOT_RISE}": "flag",
                  "igg_peak_au": "AU", "igg_day28_au": "AU", "relative_response": "1", "responder": "flag",
                  "fold_rise": "1", "fold_rise_responder": "flag"}
+
+#: the relative response and responder flag in a few words: the key results' labels and the definitions of a run
+#: that ends before the read-out; the full definitions (vaccine_endpoint_values) say the series and kills of the run
+RELATIVE_RESPONSE_WORDS = ("rise of IgG over the series to 28 days after the last dose, relative to the same rise of a "
+                           "healthy 35-year-old given the same doses and kills")
+RESPONDER_WORDS = f"relative response ≥ {RESPONDER_SHARE:g}; an assumed cut-off"
+FOLD_RISE_WORDS = "day-28 IgG over IgG at the series' first dose"
 
 #: one standard dose: the schedule of the response that sets the fold-rise's floor (:data:`FOLD_RISE_FLOOR_SHARE`)
 _ONE_DOSE: Doses = ((0.0, 1.0),)
@@ -518,6 +526,9 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
         out.append(EndpointColumn(f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG (arbitrary units)",
                                   igg.max(axis=1)))
         if times[-1] < last + 28.0 - 1e-9:
+            # the read-outs after the run: none, saying so (they were left out without a word, ux36), as the other
+            # endpoints say "not reached"
+            out += _after_run_end_columns(antigen, float(times[-1]), read_out_day(doses), igg.shape[0])
             continue
         n = igg.shape[0]
         d28 = value_on_day(times, igg, read_out_day(doses))
@@ -581,6 +592,43 @@ def with_extra_samples(times: np.ndarray, obs: Mapping[str, np.ndarray],
     merged = {n: np.concatenate([np.atleast_2d(v), np.atleast_2d(values[n])], axis=-1)[:, order]
               for n, v in obs.items()}
     return np.concatenate([times, days])[order], merged
+
+
+class _ReadOutAfterRunEndColumn(EndpointColumn):
+    """A day-28 read-out of a run that ends before its day (NaN for every patient), whose note gives the run's end,
+    the read-out's day and the duration that reaches it. Its note is its own (no __slots__: a __dict__ holds it)."""
+
+    _note: str | None
+
+    def __new__(cls, name: str, unit: str, definition: str, values: np.ndarray, note: str | None = None
+                ) -> _ReadOutAfterRunEndColumn:
+        column = super().__new__(cls, name, unit, definition, values)
+        column._note = note
+        return column
+
+    @property
+    def missing(self) -> str | None:
+        return self._note
+
+
+def after_run_end_note(end_day: float, read_day: float) -> str:
+    """Why a day-28 read-out has no value: the run ends before its day."""
+    return (f"none: the run ends on day {end_day:g}; the read-out is day {read_day:g} (28 days after the last dose): "
+            f"set duration_days >= {math.ceil(read_day - 1e-9):g}")
+
+
+def _after_run_end_columns(antigen: str, end_day: float, read_day: float, n: int) -> list[EndpointColumn]:
+    """The day-28 read-outs of an antigen whose last dose is less than 28 days before the run's end: each none."""
+    note = after_run_end_note(end_day, read_day)
+    return [_ReadOutAfterRunEndColumn(f"{antigen}_{end}", VACCINE_UNITS[end],
+                                      f"{words} (read on day {read_day:g}, 28 days after the last dose)",
+                                      np.full(n, np.nan), note)
+            for end, words in (("igg_day28_au", f"{antigen} IgG 28 days after the last dose"),
+                               ("relative_response", f"{antigen}: {RELATIVE_RESPONSE_WORDS}"),
+                               ("responder", f"1 if {RESPONDER_WORDS}"),
+                               ("fold_rise", FOLD_RISE_WORDS),
+                               ("fold_rise_responder", f"1 if the fold-rise is at least "
+                                f"{SEROCONVERSION_FOLD_RISE:g} (seroconversion)"))]
 
 
 class VaccineEndpoints(EndpointFamily):

@@ -129,7 +129,8 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # a course of chemotherapy cycles (hemasim.interventions.chemo_cycles), after the run's counts
     ("Chemotherapy cycles", re.compile(r"anc_nadir(_day)?_cycle\d+|days_anc_below_0p5_cycle\d+|"
                                        r"chemotherapy_cycle\d+_\w+|.*_relative_dose_intensity"), False),
-    ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*"),
+    ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*|"
+                                 r"anc_fell_below_0p5_after_engraftment(_day)?|days_anc_below_0p5_after_engraftment"),
      False),
     ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_for_age_day|cd4_clonotype_richness_.*"),
      False),
@@ -396,6 +397,8 @@ def _intervention_text(iv: dict[str, Any]) -> str:
         else:
             parts.append(plain({field: value}))
     text = ", ".join(parts) or "none"
+    if iv.get("kind") == "immunosuppression":
+        text += f". {_immunosuppression_scope()}"
     regimen = iv.get("regimen") if iv.get("kind") == "conditioning" else None
     if isinstance(regimen, str):
         from hemasim.pharmacology.conditioning import available_regimens, load_regimen
@@ -518,6 +521,12 @@ def child_set_point_note(patient: dict[str, Any], records: list[dict[str, Any]])
             f"{values[name] * factor:.3g} x10<sup>12</sup>/L{hb}.</p>")
 
 
+def _immunosuppression_scope() -> str:
+    from hemasim.interventions.immunosuppression import IMMUNOSUPPRESSION_SCOPE
+
+    return IMMUNOSUPPRESSION_SCOPE
+
+
 def section_note(title: str) -> str:
     """What a section's curves are, in which unit, and what in them is cited, calibrated or assumed: the immune
     read-outs are in arbitrary units or model quantities, which the figures' axes alone did not say (an
@@ -548,7 +557,8 @@ def section_note(title: str) -> str:
                 "memory CD4 T-cell counts; in a cohort each patient also draws a responsiveness (a log-normal factor, "
                 "SD of its log fitted on young adults' titre rises, docs/immunity.md), a single run is the typical "
                 "patient. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
-                "(11 years); calibrated: the plasmablast peak day; the rest assumed (Parameters used; docs/immunity.md).")
+                "(11 years); calibrated: the plasmablast peak day; the rest assumed (Parameters used; docs/immunity.md). "
+                + _immunosuppression_scope())
     if title == "Infection":
         return ("Bacteria in colony-forming units (CFU), whole body; cleared = below 1 CFU (dotted). Inflammation and "
                 "specific IgG in arbitrary units (AU); ANC in 10⁹/L. Every infection parameter is assumed (the marrow "

@@ -20,6 +20,7 @@ import numpy as np
 
 from hemasim.report.plots import (
     CTCAE,
+    DLI_MARK,
     DRUG_YLABEL,
     GRAFT_MARK,
     IMMUNOSUPPRESSION_MARK,
@@ -27,6 +28,7 @@ from hemasim.report.plots import (
     Arms,
     as_arms,
     days_per_axis_unit,
+    dli_axis_positions,
     donor_word,
     graft_axis_positions,
     immunosuppression_windows,
@@ -93,6 +95,11 @@ def graft_vlines(result: Result | Arms) -> list[dict[str, Any]]:
     return [{**GRAFT_MARK, "x": at} for at in graft_axis_positions(result)]
 
 
+def dli_vlines(result: Result | Arms) -> list[dict[str, Any]]:
+    """A labelled vertical line on the day of each arm's donor lymphocyte infusion, as the graft's."""
+    return [{**DLI_MARK, "x": at} for at in dli_axis_positions(result)]
+
+
 def immunosuppression_xbands(result: Result | Arms) -> list[dict[str, Any]]:
     """A shaded, labelled window for each course of post-transplant immunosuppression (full dose, then its taper
     lighter); none without one."""
@@ -122,7 +129,7 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     x, xlabel = time_axis(arms[0][1].times)
     ranges = patient_range_segments(arms[0][1])
     per_unit = days_per_axis_unit(arms[0][1].times)
-    grafts, word = graft_vlines(result), donor_word(result)
+    grafts, word = graft_vlines(result) + dli_vlines(result), donor_word(result)
     xbands = immunosuppression_xbands(result)
     specs = []
     for col, title, unit in PANELS:
@@ -171,7 +178,7 @@ def chimerism_specs(result: Result | Arms) -> list[dict[str, Any]]:
                      ("Donor chimerism (% of each count from the donor)", "% donor"))
     return [{"id": "chimerism", "title": title, "ylabel": ylabel,
              "xlabel": xlabel, "log": False, "x": series_values(x), "series": series, "bands": [], "hlines": [],
-             "vlines": graft_vlines(result), "xbands": immunosuppression_xbands(result)}]
+             "vlines": graft_vlines(result) + dli_vlines(result), "xbands": immunosuppression_xbands(result)}]
 
 
 def _drug_courses(drug: str, runs: list[Result]) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -145,6 +145,29 @@ def graft_axis_positions(result: Result | Arms) -> list[float]:
     return [day / per_unit for day in days]
 
 
+def dli_axis_positions(result: Result | Arms) -> list[float]:
+    """The day of each arm's donor lymphocyte infusions (each day once) on the plots' x-axis, marked as the graft's
+    is: a RIC report drew the graft and the immunosuppression but not the DLI whose effect it was read for (ux36)."""
+    from hemasim.interventions.immunosuppression import DonorLymphocyteInfusionSpec
+
+    arms = as_arms(result)
+    per_unit = days_per_axis_unit(arms[0][1].times)
+    days: list[float] = []
+    for _, r in arms:
+        spec = r.record.scenario
+        for iv in spec.interventions if spec is not None else []:
+            if isinstance(iv, DonorLymphocyteInfusionSpec) and iv.day not in days and iv.day <= float(r.times[-1]):
+                days.append(float(iv.day))
+    return [day / per_unit for day in days]
+
+
+def dli_lines(ax: Axes, dlis: Sequence[float]) -> None:
+    """The dotted line of each donor lymphocyte infusion at its x-axis position (one legend entry, "DLI")."""
+    for k, at in enumerate(dlis):
+        ax.axvline(at, color=DLI_MARK["color"], lw=0.9, ls=(0, (2, 2)), zorder=1,
+                   label=DLI_MARK["label"] if k == 0 else None)
+
+
 def donor_word(result: Result | Arms) -> str:
     """What the plots call the donor part of a count: "graft-derived" when every graft of every arm is autologous
     (the patient's own re-infused cells: "donor" read wrong in an autologous transplant's report), else "donor"."""
@@ -157,6 +180,8 @@ def donor_word(result: Result | Arms) -> str:
 
 #: how the graft's day is marked on a plot
 GRAFT_MARK = {"color": "#7f7f7f", "dash": "6 3", "label": "graft"}
+#: how a donor lymphocyte infusion's day is marked on a plot
+DLI_MARK = {"color": "#d62728", "dash": "2 2", "label": "DLI"}
 #: how a course of post-transplant immunosuppression is shaded on a plot: its full-dose window, then its taper lighter
 IMMUNOSUPPRESSION_MARK = {"color": "#9467bd", "opacity": 0.12, "taper_opacity": 0.06, "label": "immunosuppression"}
 
@@ -259,11 +284,13 @@ def lineage_figure(result: Result | Arms) -> Figure:
         axes[-1].set_visible(False)  # an odd number of panels (the published chain has one)
         axes = axes[:-1]
     grafts, word = graft_axis_positions(result), donor_word(result)
+    dlis = dli_axis_positions(result)
     suppressed = immunosuppression_windows(result)
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
         shown = _lineage_panel(ax, tables, cols, x, word)
         graft_lines(ax, grafts)
+        dli_lines(ax, dlis)
         for lo, hi, label in suppressed:
             # a short legend entry: the agent and days (in the scenario section above the figure) made each panel's
             # three-column legend wider than the panel, and constrained layout squeezed the panels to fit it
