@@ -932,14 +932,24 @@ def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
 # does not represent what was meant. Each warning below says what is left out and what to write instead; none changes
 # a value.
 
+#: a graft with fewer CD3+ cells per kg is T-cell depleted: its donor T cells were removed to prevent GVHD, so a
+#: run without the alloreactive kill is what it means (child_tcd_marrow.yaml, xscid_unconditioned.yaml: 1e5/kg, the
+#: T-cell-depleted marrow of targets T4 and D3; CD34-selected blood grafts carry <= 5e4 to > 1e5 CD3+/kg, Blood
+#: 2002;100:724, ashpublications.net/blood/article/100/2/724, pages corpus). A tenfold margin above 1e5; unmanipulated
+#: grafts carry 1e7 (cord) to 1.8e8 (mobilised blood; hemasim.parameters.graft_t_cells)
+T_CELL_DEPLETED_CD3_PER_KG = 1e6
+
+
 def _allogeneic_grafts(scenario: Scenario) -> list[int]:
-    """The indices of the scenario's allogeneic grafts."""
+    """The indices of the scenario's T-replete allogeneic grafts (not T-cell depleted:
+    :data:`T_CELL_DEPLETED_CD3_PER_KG`)."""
     return [i for i, iv in enumerate(scenario.interventions)
-            if iv.kind == "transplant" and getattr(iv, "donor", "") == "allogeneic"]
+            if iv.kind == "transplant" and getattr(iv, "donor", "") == "allogeneic"
+            and float(getattr(iv, "cd3")()) >= T_CELL_DEPLETED_CD3_PER_KG]  # noqa: B009 (the transplant kind's)
 
 
 def _no_alloreactivity(scenario: Scenario) -> Iterator[Implausible]:
-    """An allogeneic graft without ``immunosuppression`` or a ``donor_lymphocyte_infusion``: the donor T cells'
+    """A T-replete allogeneic graft without ``immunosuppression`` or a ``donor_lymphocyte_infusion``: the donor T cells'
     kill of host haematopoiesis is added to the model only with one of them (docs/chimerism.md), so host cells that
     survive the conditioning are never killed. After flu_tbi_2gy (ux36, examples/ric_allo_hsct.yaml without its
     ciclosporin) the patient stayed mixed on day +365 (myeloid 9% donor, CD4 26%) where with the prophylaxis he was
@@ -949,7 +959,7 @@ def _no_alloreactivity(scenario: Scenario) -> Iterator[Implausible]:
                          for iv in scenario.interventions):
         return
     yield f"interventions.{grafts[0]}.donor", (
-        "an allogeneic graft with no immunosuppression and no donor_lymphocyte_infusion: the model adds the donor T "
+        "a T-replete allogeneic graft with no immunosuppression and no donor_lymphocyte_infusion: the model adds the donor T "
         "cells' kill of host blood-forming and lymphoid cells only with one of them (docs/chimerism.md), so host cells "
         "that survive the conditioning are never killed and chimerism stays as the conditioning left it (no GVHD "
         "prophylaxis reads as less alloreactivity, not more); add the prophylaxis the patient gets, e.g. {kind: "
@@ -1002,19 +1012,21 @@ def _antigens_alike(scenario: Scenario) -> Iterator[Implausible]:
         "(docs/immunity.md); differences between vaccines are not modelled, compare their schedules, not their names")
 
 
-def _cord_by_cd34(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
+def _cord_by_cd34(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implausible]:
     """A cord-blood graft dosed by ``cd34_per_kg``: the cord potency was fitted on nucleated-cell doses converted at
     the median CD34+/TNC ratio of cord units (0.21%, ``cord_blood_cd34_per_tnc``; targets K1-K3), so a unit's measured
     CD34+/kg (the selection minimum 1.5e5/kg is 0.5-0.6% of its TNC minimum) reads as a graft 2.4-2.9 times richer
     than the same unit dosed by its nucleated cells (examples/allo_hsct_cord_blood.yaml; ux36: 1.5e5 CD34+/kg engrafted
     on day +20 against +25 for 3e7 TNC/kg)."""
-    if iv.kind != "transplant" or getattr(iv, "source", "") not in ("cord_blood", "double_cord_blood") \
-            or getattr(iv, "cd34_per_kg", None) is None:
+    cd34 = getattr(iv, "cd34_per_kg", None)
+    source = str(getattr(iv, "source", ""))
+    if iv.kind != "transplant" or source not in ("cord_blood", "double_cord_blood") or cd34 is None:
         return
-    yield f"{path}.cd34_per_kg", (
-        "a cord-blood graft dosed by CD34+/kg: the model's cord potency was fitted on nucleated-cell doses converted "
-        "at 0.21% CD34+ (cord_blood_cd34_per_tnc), so a unit's measured CD34+/kg (often 0.5-0.6% of its nucleated "
-        "cells) reads as a graft 2.4-2.9 times richer; write the unit's tnc_per_kg (nucleated cells/kg) instead")
+    if not list(_outside("", cd34, _cord_range(source, patient.weight_kg), "")):  # outside: its range warning says it
+        yield f"{path}.cd34_per_kg", (            "a cord-blood graft dosed by CD34+/kg: the model's cord potency was fitted on nucleated-cell doses "
+            "converted at 0.21% CD34+ (cord_blood_cd34_per_tnc), so a unit's measured CD34+/kg (often 0.5-0.6% of its "
+            "nucleated cells) reads as a graft 2.4-2.9 times richer; write the unit's tnc_per_kg (nucleated cells/kg) "
+            "instead")
 
 
 _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
@@ -1023,7 +1035,7 @@ _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[
     lambda iv, path, patient: _donation(iv, path),
     lambda iv, path, patient: _rules(iv, path),
     _vaccine_dose,
-    lambda iv, path, patient: _cord_by_cd34(iv, path),
+    _cord_by_cd34,
 )
 
 
