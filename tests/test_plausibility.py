@@ -664,12 +664,15 @@ def test_chemotherapy_after_a_graft_is_warned_that_it_kills_the_graft_and_is_not
                                   "schedule": {"days": [9, 10]}})
     found = _warnings(ptcy)
     message = found["interventions.3.schedule"]
-    assert message.startswith("chemotherapy on day 9, after the graft (day 6): in the model it kills the engrafting "
-                              "donor stem and progenitor cells")
+    assert message.startswith("chemotherapy on day 9, 3 days after the graft (day 6), while it engrafts: in the model "
+                              "it kills the engrafting donor stem and progenitor cells")
     assert "selective depletion of alloreactive T cells is not represented" in message
     before = copy.deepcopy(ptcy)
     before["interventions"][3]["schedule"] = {"days": [1, 2]}  # before the graft: a conditioning of one's own
     assert "interventions.3.schedule" not in _warnings(before)
+    later = copy.deepcopy(ptcy)
+    later["interventions"][3]["schedule"] = {"days": [35, 36]}  # after engraftment (day 28 after the graft): meant
+    assert "interventions.3.schedule" not in _warnings(later)
 
 
 def test_two_antigens_in_one_scenario_are_warned_that_an_antigens_name_is_a_label():

@@ -970,7 +970,8 @@ def _chemotherapy_after_graft(scenario: Scenario) -> Iterator[Implausible]:
     """Chemotherapy dosed after a graft (post-transplant cyclophosphamide, Cy 50 mg/kg on days +3/+4): the drug's
     kill of dividing marrow cells takes the engrafting donor cells as any others, so the graft fails (ux36: primary
     graft failure, CD4 unchanged), and PTCy's selective depletion of the alloreactive T cells that proliferate after
-    the graft is not in the model."""
+    the graft is not in the model. Doses up to :data:`GRAFT_READ_DAYS` after the graft, while it engrafts: a later
+    course (maintenance, a relapse's treatment) acting on the graft's cells as on any marrow is what is meant."""
     from hemasim.interventions.transplant import graft_day
 
     graft = graft_day(scenario.interventions)
@@ -984,11 +985,12 @@ def _chemotherapy_after_graft(scenario: Scenario) -> Iterator[Implausible]:
                  else [])
         days = sorted(d for p in parts if p.kind == "chemotherapy"
                       and (schedule := getattr(p, "schedule", None)) is not None
-                      for d in schedule.dose_days() if d > graft)
+                      for d in schedule.dose_days() if graft < d <= graft + GRAFT_READ_DAYS)
         if days:
             field = "schedule" if isinstance(iv, DosedSpec) else "regimen"
             yield f"interventions.{i}.{field}", (
-                f"chemotherapy on day {_g(days[0])}, after the graft (day {_g(graft)}): in the model it kills the "
+                f"chemotherapy on day {_g(days[0])}, {_g(days[0] - graft)} days after the graft (day {_g(graft)}), while "
+                "it engrafts: in the model it kills the "
                 "engrafting donor stem and progenitor cells as any dividing marrow cells (post-transplant "
                 "cyclophosphamide reads as graft failure), and post-transplant cyclophosphamide's selective depletion "
                 "of alloreactive T cells is not represented; for GVHD prophylaxis write kind: immunosuppression, for "
