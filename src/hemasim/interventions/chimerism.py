@@ -201,8 +201,8 @@ def lineage_chimerism_arms_section(arms: Sequence[tuple[str, Result]]) -> str | 
     bare = [n for n, r in arms if n not in without and not _alloreactive(r)]
     unkilled = ("" if not bare else " This scenario has neither" + (
         f" (arm{'s' if len(bare) > 1 else ''} {html.escape(', '.join(bare))})" if len(arms) > 1 else "") +
-        ": no donor T cell kills the host cells that survived the conditioning, so its chimerism does not convert "
-        "(no GVHD prophylaxis reads as less alloreactivity, not more).")
+        ": no donor T cell kills a host cell, so the host cells the conditioning leaves (all, without one) stay and "
+        "its chimerism does not convert to donor as it would with them.")
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
             f"monocytes) after the graft {graft}; full donor chimerism is &ge; "
             f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "
