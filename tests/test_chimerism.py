@@ -222,3 +222,33 @@ def test_an_allogeneic_graft_alone_has_the_lineage_chimerism_table(donor: str):
     share = _share(result, "myeloid", 28.0, graft_day=6.0)
     assert f"<tr><td>28</td><td>{100 * _share(result, 't', 28.0, graft_day=6.0):.1f}</td><td>{100 * share:.1f}</td>" \
         in table
+
+
+def test_an_allogeneic_graft_without_prophylaxis_has_the_lineage_endpoints_and_says_it_has_no_kill():
+    """ux36: an allogeneic graft without immunosuppression or a DLI showed the report's lineage chimerism table but left
+    its 16 endpoints out of endpoints.json; and the table's line said donor T cells were "held back by any
+    immunosuppression", as if a scenario without it had more of their kill, where the model then has none."""
+    from hemasim.assembly import endpoint_families
+    from hemasim.interventions.chimerism import LineageChimerism, lineage_chimerism_section
+
+    def scenario(donor: str, *more: dict) -> Any:
+        return parse_scenario({"name": "t", "patient": {"age_years": 40, "sex": "male", "weight_kg": 75,
+                                                        "height_cm": 178},
+                               "duration_days": 36, "aging": False, "output": {"every_days": 1}, "interventions": [
+                                   {"kind": "conditioning", "regimen": "flu_tbi_2gy", "start_day": 0},
+                                   {"kind": "transplant", "day": 4, "source": "peripheral_blood", "donor": donor,
+                                    "cd34_per_kg": 5e6}, *more]})
+
+    bare = scenario("allogeneic")
+    assert any(isinstance(f, LineageChimerism) for f in endpoint_families(bare))
+    assert not any(isinstance(f, LineageChimerism) for f in endpoint_families(scenario("autologous")))
+    result = run_scenario(bare)
+    ends = {e.name: e.value for e in evaluate_endpoints(result)}
+    assert 0.0 < ends["donor_t_chimerism_day14"] < 1.0 and 0.0 < ends["donor_myeloid_chimerism_day28"] <= 1.0
+    assert "full_donor_t_chimerism_day" in ends
+    text = lineage_chimerism_section(result)
+    assert text is not None and "held back by any immunosuppression" not in text
+    assert "only in a scenario with immunosuppression" in text and "This scenario has neither" in text
+    prophylaxis = {"kind": "immunosuppression", "agent": "ciclosporin", "start_day": 3, "end_day": 30}
+    assert "This scenario has neither" not in (lineage_chimerism_section(run_scenario(
+        scenario("allogeneic", prophylaxis))) or "")

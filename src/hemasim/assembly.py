@@ -212,6 +212,16 @@ def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
         family = kind.endpoint_family(scenario.interventions)
         if family is not None:
             out.setdefault(type(family), family)
+    # an allogeneic graft alone (no immunosuppression, no DLI) has lineage chimerism too: its report gives the table
+    # (transplant's section), and endpoints.json left out its 16 endpoints (ux36); after an autologous graft alone
+    # the "donor" cells are the patient's own, so none. Imported only with a graft (a healthy run loads nothing more)
+    if any(iv.kind == "transplant" and getattr(iv, "donor", "") == "allogeneic" for iv in scenario.interventions):
+        from hemasim.interventions.chimerism import LineageChimerism
+        from hemasim.interventions.transplant import graft_day
+
+        day = graft_day(scenario.interventions)
+        if LineageChimerism not in out and day is not None:
+            out[LineageChimerism] = LineageChimerism(day)
     families = list(out.values())
     # a course of two or more chemotherapy cycles: its endpoints by cycle (the run's nadir is one cycle's: report36);
     # the module imported only then (a healthy run, goal 1, loads nothing more)

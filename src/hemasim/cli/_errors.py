@@ -68,6 +68,15 @@ def warn(lines: list[str]) -> None:
               file=sys.stderr)
 
 
+def note(lines: list[str]) -> None:
+    """Print each line as ``hemasim: note: ...`` on stderr, bounded as :func:`warn` bounds a warning: what the model
+    assumes where the scenario says nothing (``hemasim check``; not a warning, ``--strict`` does not count it)."""
+    for line in lines[:MAX_ERROR_LINES]:
+        text = " ".join(line.split())
+        print(f"hemasim: note: {text if len(text) <= MAX_LINE_CHARS else text[: MAX_LINE_CHARS - 3] + '...'}",
+              file=sys.stderr)
+
+
 def plausibility_warnings_as_lines() -> None:
     """Show every :class:`hemasim.scenario.plausibility.PlausibilityWarning` the library gives as a ``hemasim:
     warning:`` line (:func:`warn`), for the commands that load a scenario without :func:`loaded` (``fit``,

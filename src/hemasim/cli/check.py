@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import fail, loaded, warn
+from hemasim.cli._errors import fail, loaded, note, warn
 from hemasim.cli._pipe import verdict_before_output
 
 if TYPE_CHECKING:
@@ -48,9 +48,10 @@ def check(
     if other is not None:
         raise fail(other)
     kind = kind_of(data) or ""
-    summary, lines = (_gene_therapy(scenario, set_ or []) if kind.startswith("a gene-therapy scenario")
-                      else _scenario(scenario, set_ or []))
+    summary, lines, notes = (_gene_therapy(scenario, set_ or []) if kind.startswith("a gene-therapy scenario")
+                             else _scenario(scenario, set_ or []))
     warn(lines)
+    note(notes)
     if strict and lines:
         verdict_before_output(EXIT_WARNINGS)  # a reader that closes before the line: still --strict's verdict
     print(f"{summary}; {len(lines) or 'no'} warning{'' if len(lines) == 1 else 's'}")
@@ -58,20 +59,27 @@ def check(
         raise typer.Exit(EXIT_WARNINGS)
 
 
-def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str]]:
-    """A scenario's summary line (without its warnings' count) and its warnings."""
+def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str], list[str]]:
+    """A scenario's summary line (without its warnings' count), its warnings and its notes."""
+    from hemasim.cli.cohort import arms_refused
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
+    from hemasim.scenario.plausibility import note_lines
 
     try:
         spec, lines = loaded(lambda: with_set_options(load_scenario(path), set_))
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
+    if spec.population is not None and spec.arms:
+        # a population block makes it a cohort file: `hemasim cohort` refuses its arms, so check says so (ux36: it
+        # called such a file valid)
+        raise fail(arms_refused(path))
     try:
         _events_build(spec)
     except ValueError as err:  # as `hemasim run` says it: the file, then the field
         raise fail(f"{path}: {err}") from None
-    return f"{path}: valid: {spec.name!r}, {spec.duration_days:g} days, {_kinds(spec)}", lines
+    return (f"{path}: valid: {spec.name!r}, {spec.duration_days:g} days, {_kinds(spec)}", lines,
+            note_lines(spec, str(path)))
 
 
 def _events_build(spec: Scenario) -> None:
@@ -103,7 +111,7 @@ def _kinds(spec: Scenario) -> str:
     return (", ".join(words) or "no interventions") + (f", {len(spec.arms)} arms" if spec.arms else "")
 
 
-def _gene_therapy(path: Path, set_: list[str]) -> tuple[str, list[str]]:
+def _gene_therapy(path: Path, set_: list[str]) -> tuple[str, list[str], list[str]]:
     """A gene-therapy scenario's summary line and warnings: the file, then what the run derives before it simulates
     (a regimen that is not shipped, a dose below one engrafting HSC are errors here as in `hemasim gene-therapy`)."""
     from hemasim.clonal.gene_therapy_report import (
@@ -125,4 +133,4 @@ def _gene_therapy(path: Path, set_: list[str]) -> tuple[str, list[str]]:
         raise fail(f"{path}: {err}") from None
     return (f"{path}: valid gene-therapy scenario: {spec.name!r}, {spec.horizon_months} months, "
             f"{len(spec.months())} sample months, {inputs.graft_hsc:,} engrafting HSCs, host HSCs surviving "
-            f"{inputs.host_surviving_fraction:.3g}"), lines
+            f"{inputs.host_surviving_fraction:.3g}"), lines, []

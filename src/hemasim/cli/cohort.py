@@ -91,8 +91,7 @@ def cohort(
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
     if spec.arms:
-        raise fail(f"{scenario}: arms: a cohort runs one arm; write each arm as its own scenario (hemasim run "
-                   "compares arms of single patients)")
+        raise fail(arms_refused(scenario))
     seeds = _read_seed_list(seed_list, n) if seed_list is not None else None
     tls = (TLSFiles(tls_ca_file, tls_cert, tls_key) if any(p is not None for p in (tls_ca_file, tls_cert, tls_key))
            else None)
@@ -150,3 +149,9 @@ def _interrupted(out: Path, partitions: int) -> typer.Exit:
         line = f"no partition was complete; nothing written to {out}"
     return interrupted(line)
 
+
+def arms_refused(scenario: Path) -> str:
+    """The line refusing a cohort file's arms (here, and in ``hemasim check``, which checks a file with a
+    ``population`` block as this command would)."""
+    return (f"{scenario}: arms: a cohort runs one arm; write each arm as its own scenario (hemasim run compares arms "
+            "of single patients)")

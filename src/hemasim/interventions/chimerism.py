@@ -147,6 +147,13 @@ def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float | Non
     return graft, rows
 
 
+def _alloreactive(result: Result) -> bool:
+    """Whether a run's scenario adds the donor T cells' kill of host cells (immunosuppression or a DLI)."""
+    spec = result.record.scenario
+    return spec is None or any(iv.kind in ("immunosuppression", "donor_lymphocyte_infusion")
+                               for iv in spec.interventions)
+
+
 def lineage_chimerism_section(result: Result) -> str | None:
     """A table of donor T-cell and myeloid chimerism on the usual days after the graft."""
     return lineage_chimerism_arms_section([("", result)])
@@ -212,11 +219,19 @@ def lineage_chimerism_arms_section(arms: Sequence[tuple[str, Result]]) -> str | 
         whose += f"; {'arms' if len(without) > 1 else 'arm'} {html.escape(', '.join(without))} " \
                  f"{'have' if len(without) > 1 else 'has'} no allogeneic graft"
     whose += "." if whose else ""
+    # the scenario (or an arm with a graft) without either: said where its table is read (ux36: no prophylaxis read as
+    # less alloreactivity, a mixed chimera at day +365 where the same patient with ciclosporin was full donor)
+    bare = [n for n, r in arms if n not in without and not _alloreactive(r)]
+    unkilled = ("" if not bare else " This scenario has neither" + (
+        f" (arm{'s' if len(bare) > 1 else ''} {html.escape(', '.join(bare))})" if len(arms) > 1 else "") +
+        ": no donor T cell kills a host cell, so the host cells the conditioning leaves (all, without one) stay and "
+        "its chimerism does not convert to donor as it would with them.")
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
             f"monocytes) after the graft {graft}; full donor chimerism is &ge; "
             f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "
-            "and no rejection: donor T cells act only on the host's blood-forming and lymphoid cells, held back by "
-            f"any immunosuppression in the scenario.{whose}{gap}</p>"
+            "and no rejection: donor T cells kill only the host's blood-forming and lymphoid cells, and only in a "
+            "scenario with immunosuppression (which holds most of that kill back while given) or a donor lymphocyte "
+            f"infusion; without either, no host cell is killed after the conditioning.{unkilled}{whose}{gap}</p>"
             f"<table>{head}{''.join(rows)}</table>")
 
 

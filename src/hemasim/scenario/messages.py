@@ -261,6 +261,15 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
                **dict.fromkeys(("dose_reduction", "reduction", "reduce_dose", "dose_reduce"), "reduce")},
 }
 
+#: what a choice value written for something the model does not represent leaves out, after its "did you mean"
+#: (field -> {written: note}): a haploidentical or mismatched donor got "did you mean 'allogeneic'?" and nothing
+#: more, as if the mismatch were modelled (ux36)
+_MISMATCH = (" The model has no HLA mismatch (an allogeneic graft is a matched one; its donor T cells kill host cells "
+             "at one rate, whatever the match): write allogeneic, and for a T-cell-depleted graft the transplant's "
+             "cd3_per_kg (about 1e5 CD3+/kg), with the immunosuppression the patient gets (docs/chimerism.md)")
+VALUE_NOTES: dict[str, dict[str, str]] = {
+    "donor": dict.fromkeys(("haploidentical", "haplo", "mmud", "mismatched_unrelated", "mismatched"), _MISMATCH)}
+
 #: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
 _TIMES_TEN_TO = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(?:x|×|\*)\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*")
 
@@ -277,8 +286,10 @@ def _literal_hint(e: Any) -> str:
         return ""
     expected = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
     written = re.sub(r"[\s-]+", "_", given.strip().lower())
-    meant = VALUE_SYNONYMS.get(str(e["loc"][-1]) if e["loc"] else "", {}).get(written) or closest(written, expected)
-    return f"; did you mean {meant!r}?" if meant in expected and meant != given else ""
+    field = str(e["loc"][-1]) if e["loc"] else ""
+    meant = VALUE_SYNONYMS.get(field, {}).get(written) or closest(written, expected)
+    note = VALUE_NOTES.get(field, {}).get(written, "")
+    return f"; did you mean {meant!r}?{note}" if meant in expected and meant != given else ""
 
 
 #: a name pattern of the schemas -> what it allows, in words (the line showed the regular expression)

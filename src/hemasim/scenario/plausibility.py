@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["NATIONAL_MEAN_HEIGHTS_CM", "PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "OutputGridWarning",
            "PlausibilityWarning", "child_height_band", "child_weight_band", "gene_therapy_warning_lines",
-           "gene_therapy_warnings", "no_output_grid", "plausibility_warnings", "scenario_warnings", "warn_implausible",
-           "warning_lines"]
+           "gene_therapy_warnings", "no_output_grid", "note_lines", "plausibility_warnings", "scenario_warnings",
+           "warn_implausible", "warning_lines"]
 
 
 class PlausibilityWarning(UserWarning):
@@ -943,12 +943,117 @@ def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
                 f"24 hours before it; the day after the dose is day {_g(clashes[0][1] + 1)}")
 
 
+# ------------------------------------------------------------------ what the model leaves out (ux36)
+# A transplant physician's walk (ux36) met scenarios that ran as written and read as clinical results where the model
+# does not represent what was meant. Each warning below says what is left out and what to write instead; none changes
+# a value.
+
+#: a graft with fewer CD3+ cells per kg is T-cell depleted: its donor T cells were removed to prevent GVHD, so a
+#: run without the alloreactive kill is what it means (child_tcd_marrow.yaml, xscid_unconditioned.yaml: 1e5/kg, the
+#: T-cell-depleted marrow of targets T4 and D3; CD34-selected blood grafts carry <= 5e4 to > 1e5 CD3+/kg, Blood
+#: 2002;100:724, ashpublications.net/blood/article/100/2/724, pages corpus). A tenfold margin above 1e5; unmanipulated
+#: grafts carry 1e7 (cord) to 1.8e8 (mobilised blood; hemasim.parameters.graft_t_cells)
+T_CELL_DEPLETED_CD3_PER_KG = 1e6
+
+
+def _allogeneic_grafts(scenario: Scenario) -> list[int]:
+    """The indices of the scenario's T-replete allogeneic grafts (not T-cell depleted:
+    :data:`T_CELL_DEPLETED_CD3_PER_KG`)."""
+    return [i for i, iv in enumerate(scenario.interventions)
+            if iv.kind == "transplant" and getattr(iv, "donor", "") == "allogeneic"
+            and float(getattr(iv, "cd3")()) >= T_CELL_DEPLETED_CD3_PER_KG]  # noqa: B009 (the transplant kind's)
+
+
+def _no_alloreactivity(scenario: Scenario) -> Iterator[Implausible]:
+    """A T-replete allogeneic graft without ``immunosuppression`` or a ``donor_lymphocyte_infusion``: the donor T cells'
+    kill of host haematopoiesis is added to the model only with one of them (docs/chimerism.md), so host cells that
+    survive the conditioning are never killed. After flu_tbi_2gy (ux36, examples/ric_allo_hsct.yaml without its
+    ciclosporin) the patient stayed mixed on day +365 (myeloid 9% donor, CD4 26%) where with the prophylaxis he was
+    full donor: a missing prophylaxis reads as less alloreactivity, the opposite of the clinic."""
+    grafts = _allogeneic_grafts(scenario)
+    if not grafts or any(iv.kind in ("immunosuppression", "donor_lymphocyte_infusion")
+                         for iv in scenario.interventions):
+        return
+    yield f"interventions.{grafts[0]}.donor", (
+        "a T-replete allogeneic graft with no immunosuppression and no donor_lymphocyte_infusion: the model adds the donor T "
+        "cells' kill of host blood-forming and lymphoid cells only with one of them (docs/chimerism.md), so host cells "
+        "that survive the conditioning are never killed and chimerism stays as the conditioning left it (no GVHD "
+        "prophylaxis reads as less alloreactivity, not more); add the prophylaxis the patient gets, e.g. {kind: "
+        "immunosuppression, agent: ciclosporin, start_day: <graft day - 1>, end_day: <+50>, taper_days: 130}")
+
+
+def _chemotherapy_after_graft(scenario: Scenario) -> Iterator[Implausible]:
+    """Chemotherapy dosed after a graft (post-transplant cyclophosphamide, Cy 50 mg/kg on days +3/+4): the drug's
+    kill of dividing marrow cells takes the engrafting donor cells as any others, so the graft fails (ux36: primary
+    graft failure, CD4 unchanged), and PTCy's selective depletion of the alloreactive T cells that proliferate after
+    the graft is not in the model. Doses up to :data:`GRAFT_READ_DAYS` after the graft, while it engrafts: a later
+    course (maintenance, a relapse's treatment) acting on the graft's cells as on any marrow is what is meant."""
+    from hemasim.interventions.transplant import graft_day
+
+    graft = graft_day(scenario.interventions)
+    if graft is None or not any(iv.kind in NADIR_KINDS for iv in scenario.interventions):
+        return
+    from hemasim.interventions.dosed import DosedSpec
+
+    for i, iv in enumerate(scenario.interventions):
+        parts = ([iv] if isinstance(iv, DosedSpec) else
+                 [p for _, p in getattr(iv, "dosed_parts_by_field", list)()] if iv.kind == "chemotherapy_regimen"
+                 else [])
+        days = sorted(d for p in parts if p.kind == "chemotherapy"
+                      and (schedule := getattr(p, "schedule", None)) is not None
+                      for d in schedule.dose_days() if graft < d <= graft + GRAFT_READ_DAYS)
+        if days:
+            field = "schedule" if isinstance(iv, DosedSpec) else "regimen"
+            yield f"interventions.{i}.{field}", (
+                f"chemotherapy on day {_g(days[0])}, {_g(days[0] - graft)} days after the graft (day {_g(graft)}), while "
+                "it engrafts: in the model it kills the "
+                "engrafting donor stem and progenitor cells as any dividing marrow cells (post-transplant "
+                "cyclophosphamide reads as graft failure), and post-transplant cyclophosphamide's selective depletion "
+                "of alloreactive T cells is not represented; for GVHD prophylaxis write kind: immunosuppression, for "
+                "a T-cell-depleted graft the transplant's cd3_per_kg")
+
+
+def _antigens_alike(scenario: Scenario) -> Iterator[Implausible]:
+    """Two antigens vaccinated in one scenario: an antigen's name only labels its vaccine response (every antigen runs
+    with the same response parameters, docs/immunity.md), so tetanus and pneumococcus given alike read the same
+    numbers (ux36)."""
+    first: dict[str, int] = {}
+    for i, iv in enumerate(scenario.interventions):
+        if iv.kind == "vaccine":
+            first.setdefault(str(getattr(iv, "antigen")), i)  # noqa: B009 (the vaccine kind's field)
+    if len(first) < 2:
+        return
+    names = list(first)
+    yield f"interventions.{first[names[1]]}.antigen", (
+        f"{len(names)} antigens ({', '.join(names)}): an antigen's name only labels its response; every antigen runs "
+        "with the same vaccine-response parameters, so the same doses on the same days give the same numbers "
+        "(docs/immunity.md); differences between vaccines are not modelled, compare their schedules, not their names")
+
+
+def _cord_by_cd34(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implausible]:
+    """A cord-blood graft dosed by ``cd34_per_kg``: the cord potency was fitted on nucleated-cell doses converted at
+    the median CD34+/TNC ratio of cord units (0.21%, ``cord_blood_cd34_per_tnc``; targets K1-K3), so a unit's measured
+    CD34+/kg (the selection minimum 1.5e5/kg is 0.5-0.6% of its TNC minimum) reads as a graft 2.4-2.9 times richer
+    than the same unit dosed by its nucleated cells (examples/allo_hsct_cord_blood.yaml; ux36: 1.5e5 CD34+/kg engrafted
+    on day +20 against +25 for 3e7 TNC/kg)."""
+    cd34 = getattr(iv, "cd34_per_kg", None)
+    source = str(getattr(iv, "source", ""))
+    if iv.kind != "transplant" or source not in ("cord_blood", "double_cord_blood") or cd34 is None:
+        return
+    if not list(_outside("", cd34, _cord_range(source, patient.weight_kg), "")):  # outside: its range warning says it
+        yield f"{path}.cd34_per_kg", (            "a cord-blood graft dosed by CD34+/kg: the model's cord potency was fitted on nucleated-cell doses "
+            "converted at 0.21% CD34+ (cord_blood_cd34_per_tnc), so a unit's measured CD34+/kg (often 0.5-0.6% of its "
+            "nucleated cells) reads as a graft 2.4-2.9 times richer; write the unit's tnc_per_kg (nucleated cells/kg) "
+            "instead")
+
+
 _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
     lambda iv, path, patient: _graft(iv, path, patient.weight_kg),
     _dose,
     lambda iv, path, patient: _donation(iv, path),
     lambda iv, path, patient: _rules(iv, path),
     _vaccine_dose,
+    _cord_by_cd34,
 )
 
 
@@ -1000,6 +1105,9 @@ def _in_range(scenario: Scenario) -> list[Implausible]:
         out += _virus_name(iv, f"interventions.{i}", scenario.parameters)
     out += _gcsf_timing(scenario)
     out += _ac_pairing(scenario)
+    out += _no_alloreactivity(scenario)
+    out += _chemotherapy_after_graft(scenario)
+    out += _antigens_alike(scenario)
     return out
 
 
@@ -1025,6 +1133,49 @@ def scenario_warnings(scenario: Scenario, source: str = "scenario") -> list[tupl
         for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
             lines += [(f"{source}: arms.{i}: {field}: {message}", kind) for (field, message), kind in _classed(arm)
                       if (field, message) not in base]
+    return lines
+
+
+def _unprimed_series(scenario: Scenario) -> Iterator[Implausible]:
+    """An antigen whose every dose comes after the graft: the patient is modelled as never exposed to it before (no
+    memory, IgG under the assay floor) unless an earlier dose is written, so the series' fold-rise reads "none" (no
+    IgG to rise over), where a patient vaccinated against tetanus in childhood has IgG to rise over (ux36). A note,
+    not a warning: a first series after the graft is a scenario (examples/pneumococcal_vaccine_after_hsct.yaml)."""
+    from hemasim.interventions.transplant import graft_day
+
+    graft = graft_day(scenario.interventions)
+    if graft is None:
+        return
+    first: dict[str, int] = {}
+    before: set[str] = set()
+    for i, iv in enumerate(scenario.interventions):
+        if iv.kind != "vaccine":
+            continue
+        antigen = str(getattr(iv, "antigen"))  # noqa: B009 (the vaccine kind's field)
+        first.setdefault(antigen, i)
+        if iv.day < graft:
+            before.add(antigen)
+    for antigen, i in first.items():
+        if antigen not in before:
+            yield f"interventions.{i}.antigen", (
+                f"every {antigen} dose comes after the graft (day {_g(graft)}) and none before: the patient is "
+                f"modelled as never vaccinated against {antigen} (no memory, IgG under the assay floor), so "
+                f"{antigen}_fold_rise reads none (read {antigen}_relative_response); for a patient vaccinated before, "
+                "add a dose before the conditioning (examples/tetanus_revaccination_after_hsct.yaml; docs/immunity.md)")
+
+
+def note_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
+    """What ``hemasim check`` notes about a valid scenario (and each arm's own), one line each as
+    :func:`warning_lines` writes them: what the model assumes where a scenario says nothing (a note, not a warning:
+    ``check --strict`` does not count it, a run does not print it)."""
+    found = list(_unprimed_series(scenario))
+    lines = _lines(found, source)
+    if scenario.arms:
+        from hemasim.scenario.arms import arm_scenarios
+
+        for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
+            lines += [f"{source}: arms.{i}: {field}: {message}" for field, message in _unprimed_series(arm)
+                      if (field, message) not in found]
     return lines
 
 
