@@ -41,7 +41,7 @@ def _b_share(result, untreated, graft_day: float) -> list[float]:
 
 
 def main() -> None:
-    for name, conditioning_day, graft_day, duration in _SCENARIOS:
+    for name, _conditioning_day, graft_day, duration in _SCENARIOS:
         print(f"\n{name}: blood B cells / untreated, months after the graft {_MONTHS}")
         for label, params in _PROBES:
             result = scenario_run(name, {"duration_days": duration, "output": {"every_days": 1},
