@@ -100,6 +100,7 @@ _NAMES_NOT_IN_THE_CODE = {
     "no_cfunc_wrapper": "a numba compile flag, as above",
     "ch_steps": "the kernel ch_lifespans replaced (docs/architecture.md says so)",
     "single_cord_neutrophil_engraftment_day_tnc_4p7e7": "a read-out name made by validation.cord.single_cord_readout_name",
+    "anc_fell_below_0p5_after_engraftment_day": "an endpoint name made as interventions.transplant.ANC_BELOW_AGAIN + '_day'",
     "find_string": "the search tool the sources were read with",
     "annotated_types": "a dependency of pydantic",
     "copy_ir": "a numba option",
