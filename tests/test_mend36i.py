@@ -61,3 +61,56 @@ def test_anc_again_is_undecided_on_a_run_that_ends_before_the_dip_could_show() -
     days = np.arange(0.0, 29.0)
     anc = np.where((days < 13) | (days >= 25), 0.2, 2.0)[None, :]
     assert _anc_cols(days, anc)[ANC_BELOW_AGAIN].values[0] == 1.0
+
+
+def _chimerism_cols(times: np.ndarray, share: np.ndarray) -> dict:
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.interventions.chimerism import LineageChimerism
+    from hemasim.parameters import healthy_adult_parameters
+
+    n, t = share.shape
+    obs = {"cd3_per_uL": np.full((n, t), 800.0), "cd3_per_uL__donor": 800.0 * share,
+           "anc_1e9_per_L": np.full((n, t), 3.0), "anc_1e9_per_L__donor": 3.0 * share,
+           "monocytes_1e9_per_L": np.zeros((n, t)), "monocytes_1e9_per_L__donor": np.zeros((n, t))}
+    return {c.name: c.values for c in LineageChimerism(graft_day=0.0).values(
+        times, obs, EndpointContext(healthy_adult_parameters(), 40.0, n_patients=n))}
+
+
+def test_full_donor_chimerism_is_lost_only_after_a_week_below_95_percent() -> None:
+    times = np.arange(0.0, 120.0)
+    # full from day 10; patient 0 dips to 90% on days 30-33 only (4 days); patient 1 is at 90% on days 40-49 and
+    # back to 99% from day 50; patient 2 falls to 80% from day 100 to the run's end (20 days)
+    base = np.where(times < 10, 0.5, 0.99)
+    short = np.where((times >= 30) & (times < 34), 0.90, base)
+    week = np.where((times >= 40) & (times < 50), 0.90, base)
+    late = np.where(times >= 100, 0.80, base)
+    cols = _chimerism_cols(times, np.vstack([short, week, late]))
+    assert list(cols["full_donor_t_chimerism_lost"]) == [0.0, 1.0, 1.0]
+    assert np.isnan(cols["full_donor_t_chimerism_lost_day"][0])
+    assert list(cols["full_donor_t_chimerism_lost_day"][1:]) == [40.0, 100.0]
+    assert cols["full_donor_t_chimerism_regained_day"][1] == 50.0
+    assert np.isnan(cols["full_donor_t_chimerism_regained_day"][[0, 2]]).all()
+
+
+def test_one_coarse_reading_below_95_percent_is_not_lost() -> None:
+    times = np.arange(0.0, 400.0, 30.0)  # read-outs every 30 days
+    one = np.where(times < 10, 0.5, np.where(times == 180, 0.58, 0.99))
+    two = np.where(times < 10, 0.5, np.where((times == 180) | (times == 210), 0.58, 0.99))
+    cols = _chimerism_cols(times, np.vstack([one, two]))
+    assert list(cols["full_donor_t_chimerism_lost"]) == [0.0, 1.0]
+    assert cols["full_donor_t_chimerism_lost_day"][1] == 180.0
+    assert cols["full_donor_t_chimerism_regained_day"][1] == 240.0
+
+
+def test_key_result_says_where_the_lost_share_ended() -> None:
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.key_results import full_donor_lost_text
+
+    values = {e.name: e for e in (EndpointValue("full_donor_t_chimerism_day", 7.0, "day after graft", "d"),
+                                  EndpointValue("full_donor_t_chimerism_lost", 1.0, "flag", "d"),
+                                  EndpointValue("full_donor_t_chimerism_lost_day", 60.0, "day after graft", "d"))}
+    text = full_donor_lost_text(values, {"t": (365.0, 0.99), "myeloid": (365.0, 1.0)})
+    assert "below 95% for 7 days or more from day 60" in text and "99.0% at the run's end (day 365" in text
+    values["full_donor_t_chimerism_regained_day"] = EndpointValue("full_donor_t_chimerism_regained_day", 300.0,
+                                                                  "day after graft", "d")
+    assert "≥ 95% again from day 300" in full_donor_lost_text(values, {"t": (365.0, 0.99)})
