@@ -114,3 +114,54 @@ def test_key_result_says_where_the_lost_share_ended() -> None:
     values["full_donor_t_chimerism_regained_day"] = EndpointValue("full_donor_t_chimerism_regained_day", 300.0,
                                                                   "day after graft", "d")
     assert "≥ 95% again from day 300" in full_donor_lost_text(values, {"t": (365.0, 0.99)})
+
+
+def _arms_scenario(base_interventions: list, arms: list, weight_kg: float = 75.0) -> object:
+    from hemasim.scenario import Scenario
+
+    return Scenario.model_validate({"name": "arms", "duration_days": 100,
+                                    "patient": {"age_years": 50, "sex": "male", "weight_kg": weight_kg,
+                                                "height_cm": 178},
+                                    "interventions": base_interventions, "arms": arms})
+
+
+_GRAFT = [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+          {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6}]
+
+
+def _csa(agent: str = "ciclosporin") -> dict:
+    return {"kind": "immunosuppression", "agent": agent, "start_day": 5, "end_day": 56, "taper_days": 30}
+
+
+def test_the_bases_warnings_are_left_out_where_every_arm_replaces_its_interventions() -> None:
+    from hemasim.scenario.plausibility import scenario_warnings
+
+    # a bare base (no prophylaxis) whose every arm brings ciclosporin or tacrolimus: no warning
+    spec = _arms_scenario(_GRAFT, [{"name": "csa", "interventions": [*_GRAFT, _csa()]},
+                                   {"name": "tac", "interventions": [*_GRAFT, _csa("tacrolimus")]}])
+    assert scenario_warnings(spec, "s") == []
+    # an arm that keeps the base's interventions: the base is run, and warned about once
+    spec = _arms_scenario(_GRAFT, [{"name": "base"}, {"name": "csa", "interventions": [*_GRAFT, _csa()]}])
+    lines = [line for line, _ in scenario_warnings(spec, "s")]
+    assert len(lines) == 1 and lines[0].startswith("s: interventions.1.donor: a T-replete allogeneic graft")
+    # an arm without prophylaxis of its own is warned about as that arm
+    spec = _arms_scenario([*_GRAFT, _csa()], [{"name": "csa"}, {"name": "none", "interventions": _GRAFT}])
+    lines = [line for line, _ in scenario_warnings(spec, "s")]
+    assert len(lines) == 1 and lines[0].startswith("s: arms.1: interventions.1.donor:")
+    # a patient's warning, common to every arm, is given once, unprefixed
+    spec = _arms_scenario(_GRAFT, [{"name": "csa", "interventions": [*_GRAFT, _csa()]},
+                                   {"name": "tac", "interventions": [*_GRAFT, _csa("tacrolimus")]}], 250.0)
+    lines = [line for line, _ in scenario_warnings(spec, "s")]
+    assert lines and all(line.startswith("s: patient.") for line in lines)
+
+
+def test_the_bases_notes_are_left_out_where_every_arm_replaces_its_interventions() -> None:
+    from hemasim.scenario.plausibility import note_lines
+
+    vaccine = {"kind": "vaccine", "antigen": "tetanus", "day": 40}
+    spec = _arms_scenario([*_GRAFT, _csa(), vaccine], [{"name": "a", "interventions": [*_GRAFT, _csa()]},
+                                                       {"name": "b", "interventions": [*_GRAFT, _csa()]}])
+    assert note_lines(spec, "s") == []
+    spec = _arms_scenario([*_GRAFT, _csa(), vaccine],
+                          [{"name": "a"}, {"name": "b", "interventions": [*_GRAFT, _csa()]}])
+    assert len(note_lines(spec, "s")) == 1
