@@ -165,3 +165,25 @@ def test_the_bases_notes_are_left_out_where_every_arm_replaces_its_interventions
     spec = _arms_scenario([*_GRAFT, _csa(), vaccine],
                           [{"name": "a"}, {"name": "b", "interventions": [*_GRAFT, _csa()]}])
     assert len(note_lines(spec, "s")) == 1
+
+
+def test_lineage_chimerism_is_counted_from_the_first_allogeneic_graft() -> None:
+    from hemasim.assembly import endpoint_families
+    from hemasim.interventions.chimerism import LineageChimerism
+    from hemasim.interventions.transplant import chimerism_graft_day, graft_day
+    from hemasim.scenario import Scenario
+
+    auto = [{"kind": "conditioning", "regimen": "high_dose_melphalan", "start_day": 0},
+            {"kind": "transplant", "day": 2, "source": "peripheral_blood", "cd34_per_kg": 5e6, "donor": "autologous"}]
+    allo = [{"kind": "conditioning", "regimen": "flu_tbi_2gy", "start_day": 90},
+            {"kind": "transplant", "day": 98, "source": "peripheral_blood", "cd34_per_kg": 5e6}]
+    patient = {"age_years": 50, "sex": "male", "weight_kg": 75, "height_cm": 178}
+    for extra in ([], [{"kind": "immunosuppression", "agent": "ciclosporin", "start_day": 97, "end_day": 150,
+                        "taper_days": 30}]):
+        spec = Scenario.model_validate({"name": "auto then allo", "duration_days": 300, "patient": patient,
+                                        "interventions": [*auto, *allo, *extra]})
+        assert graft_day(spec.interventions) == 2.0 and chimerism_graft_day(spec.interventions) == 98.0
+        family, = [f for f in endpoint_families(spec) if isinstance(f, LineageChimerism)]
+        assert family.graft_day == 98.0
+    assert chimerism_graft_day(Scenario.model_validate(
+        {"name": "auto", "duration_days": 30, "patient": patient, "interventions": auto}).interventions) == 2.0

@@ -3,7 +3,7 @@ and cohorts and as a report section: what chimerism studies after reduced-intens
 (CD3+ T cells and granulocytes/monocytes sorted from blood, donor share by STR-PCR).
 
 Shared by the kinds that shape chimerism (``immunosuppression``, ``donor_lymphocyte_infusion``); counted
-from the scenario's first graft.
+from the scenario's first allogeneic graft (the first graft where none is allogeneic).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from hemasim.endpoints import daily_ok, first_run, reads_on_day, value_on_day
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
-from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day, has_lineage_chimerism
+from hemasim.interventions.transplant import SHARE_UNIT_NOTE, chimerism_graft_day, has_lineage_chimerism
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
@@ -164,7 +164,7 @@ def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float | Non
     if "cd3_per_uL__donor" not in result.model.observable_names:
         return None
     spec = result.record.scenario
-    graft = graft_day(spec.interventions) if spec is not None else None
+    graft = chimerism_graft_day(spec.interventions) if spec is not None else None
     if graft is None:
         return None
     after = result.times >= graft - 1e-9

@@ -37,7 +37,7 @@ from hemasim.parameters.graft_t_cells import default_cd3_per_kg, defaults_text
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
+__all__ = ["chimerism_graft_day", "CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
            "transplant_endpoint_values"]
 
 CORD_SOURCES = ("cord_blood", "double_cord_blood")
@@ -165,6 +165,14 @@ def graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
     """Day of the first graft among ``interventions`` (a scenario's): the earliest, whatever the listing order; or
     None."""
     return min((iv.day for iv in interventions if isinstance(iv, TransplantSpec)), default=None)
+
+
+def chimerism_graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
+    """Day 0 of lineage chimerism: the first allogeneic graft's day (after an autologous graft first, a tandem auto-
+    then-allo, the donor's share is counted from the donor's graft: review36g), else the first graft's; or None."""
+    allo = min((iv.day for iv in interventions if isinstance(iv, TransplantSpec) and iv.donor == "allogeneic"),
+               default=None)
+    return allo if allo is not None else graft_day(interventions)
 
 
 # ------------------------------------------------------------------ endpoints

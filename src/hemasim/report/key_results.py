@@ -796,12 +796,13 @@ def full_donor_lost_text(values: Mapping[str, EndpointValue], end: Mapping[str, 
 
 
 def _end_shares(result: Result) -> dict[str, tuple[float, float]] | None:
-    """Each lineage's donor share at the run's last output, with its day after the first graft (None without)."""
+    """Each lineage's donor share at the run's last output, with its day after the graft chimerism is counted from
+    (None without)."""
     from hemasim.interventions.chimerism import LINEAGES, lineage_chimerism
-    from hemasim.interventions.transplant import graft_day
+    from hemasim.interventions.transplant import chimerism_graft_day
 
     spec = result.record.scenario
-    graft = graft_day(spec.interventions) if spec is not None else None
+    graft = chimerism_graft_day(spec.interventions) if spec is not None else None
     if graft is None or "cd3_per_uL__donor" not in result.model.observable_names:
         return None
     last = {n: result.observable(n)[None, -1:] for counts in LINEAGES.values() for c in counts
