@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from hemasim.scenario import Scenario
 
 
 def _anc_cols(days: np.ndarray, anc: np.ndarray, until_day: float = np.inf) -> dict:
@@ -28,7 +33,7 @@ def test_a_fall_after_the_next_conditioning_is_not_the_grafts() -> None:
 
 
 def test_the_tandem_scenarios_next_insult_day_ends_the_window() -> None:
-    from hemasim.interventions.transplant import TransplantSpec
+    from hemasim.interventions.transplant import TransplantEndpoints, TransplantSpec
     from hemasim.scenario import Scenario
 
     spec = Scenario.model_validate({
@@ -41,7 +46,7 @@ def test_the_tandem_scenarios_next_insult_day_ends_the_window() -> None:
                           {"kind": "transplant", "day": 92, "source": "peripheral_blood", "cd34_per_kg": 5e6,
                            "donor": "autologous"}]})
     family = TransplantSpec.endpoint_family(spec.interventions)
-    assert family is not None and family.graft_day == 2.0 and family.next_insult_day == 90.0
+    assert isinstance(family, TransplantEndpoints) and family.graft_day == 2.0 and family.next_insult_day == 90.0
 
 
 def test_anc_again_is_undecided_on_a_run_that_ends_before_the_dip_could_show() -> None:
@@ -116,7 +121,7 @@ def test_key_result_says_where_the_lost_share_ended() -> None:
     assert "≥ 95% again from day 300" in full_donor_lost_text(values, {"t": (365.0, 0.99)})
 
 
-def _arms_scenario(base_interventions: list, arms: list, weight_kg: float = 75.0) -> object:
+def _arms_scenario(base_interventions: list, arms: list, weight_kg: float = 75.0) -> Scenario:
     from hemasim.scenario import Scenario
 
     return Scenario.model_validate({"name": "arms", "duration_days": 100,

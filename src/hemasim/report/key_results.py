@@ -757,7 +757,7 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
             cells.append(f"<td>no value{day}: no output between the graft and day {d}</td>")
             continue
         # the lineage chimerism table's numbers (one decimal: "100.0%")
-        lost = html.escape(full_donor_lost_text(by_column[column], _end_shares(result)))
+        lost = html.escape(full_donor_lost_text(by_column[column], _end_shares(result) if result is not None else None))
         cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}{lost}</td>")
     if not shown:
         return []
