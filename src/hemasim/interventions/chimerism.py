@@ -20,8 +20,8 @@ from hemasim.interventions.transplant import SHARE_UNIT_NOTE, chimerism_graft_da
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "FULL_DONOR_LOST_DAYS", "LINEAGES", "LineageChimerism", "chimerism_by_day", "full_donor_lost",
-           "lineage_chimerism", "lineage_chimerism_section", "shares_on_days"]
+__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "FULL_DONOR_LOST_DAYS", "LINEAGES", "LineageChimerism", "chimerism_by_day",
+           "full_donor_lost", "lineage_chimerism", "lineage_chimerism_section", "shares_on_days"]
 
 #: lineage -> the blood counts whose donor share it is (T: CD3+; myeloid: neutrophils + monocytes)
 LINEAGES: Mapping[str, tuple[str, ...]] = {"t": ("cd3_per_uL",), "myeloid": ("anc_1e9_per_L", "monocytes_1e9_per_L")}
@@ -105,9 +105,9 @@ class LineageChimerism(EndpointFamily):
 
 
 #: days a donor share must stay below FULL_DONOR, on every output, for full donor chimerism to count as lost (assumed:
-#: a convention, not a parameter of the model; one day, or one reading of a coarse grid, below 95% read as lost, and a
-#: dip of a few days is within the scatter of STR-PCR; review36g). On a grid of 7 days or coarser it is two read-outs
-#: in a row below 95%.
+#: a convention like FULL_DONOR, not a parameter of the model, so that a dip of a few days does not read as a loss;
+#: one day, or one reading of a coarse grid, below 95% did before branch mend36i, review36g). On a grid of 7 days or
+#: coarser it is two read-outs in a row below 95%.
 FULL_DONOR_LOST_DAYS = 7.0
 
 
@@ -132,7 +132,7 @@ def full_donor_lost(days: np.ndarray, share: np.ndarray, full: np.ndarray
     rows = np.arange(n)
     lost_day = np.where(lost, np.floor(start_day[rows, at] + 1e-9), np.nan)
     back = later & ~below & (np.arange(t)[None, :] > at[:, None]) & lost[:, None]
-    regained = np.where(back.any(axis=1), days[np.argmax(back, axis=1)], np.nan)
+    regained = np.where(back.any(axis=1), np.floor(days[np.argmax(back, axis=1)] + 1e-9), np.nan)
     flag = np.where(np.isnan(full), np.nan, lost.astype(np.float64))
     return flag, lost_day, regained
 
