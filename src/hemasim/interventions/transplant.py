@@ -37,8 +37,8 @@ from hemasim.parameters.graft_t_cells import default_cd3_per_kg, defaults_text
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["chimerism_graft_day", "CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
-           "transplant_endpoint_values"]
+__all__ = ["ANC_AGAIN_DECIDED_DAYS", "CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "chimerism_graft_day",
+           "graft_day", "next_insult_day", "transplant_endpoint_values"]
 
 CORD_SOURCES = ("cord_blood", "double_cord_blood")
 
