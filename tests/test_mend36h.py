@@ -81,7 +81,7 @@ def test_key_results_say_where_full_donor_chimerism_fell_back() -> None:
     values = {e.name: e for e in (EndpointValue("full_donor_t_chimerism_day", 7.0, "day after graft", "d"),
                                   EndpointValue("full_donor_t_chimerism_lost", 1.0, "flag", "d"),
                                   EndpointValue("full_donor_t_chimerism_lost_day", 60.0, "day after graft", "d"))}
-    assert "from day 7 after graft, below 95% again from day 60" in full_donor_lost_text(values)
+    assert "from day 7 after graft, below 95% for 7 days or more from day 60" in full_donor_lost_text(values)
 
 
 def test_key_result_labels_are_the_endpoints_own_words() -> None:

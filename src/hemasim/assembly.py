@@ -217,9 +217,9 @@ def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
     # the "donor" cells are the patient's own, so none. Imported only with a graft (a healthy run loads nothing more)
     if any(iv.kind == "transplant" and getattr(iv, "donor", "") == "allogeneic" for iv in scenario.interventions):
         from hemasim.interventions.chimerism import LineageChimerism
-        from hemasim.interventions.transplant import graft_day
+        from hemasim.interventions.transplant import chimerism_graft_day
 
-        day = graft_day(scenario.interventions)
+        day = chimerism_graft_day(scenario.interventions)
         if LineageChimerism not in out and day is not None:
             out[LineageChimerism] = LineageChimerism(day)
     families = list(out.values())

@@ -61,7 +61,7 @@ def check(
 
 def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str], list[str]]:
     """A scenario's summary line (without its warnings' count), its warnings and its notes."""
-    from hemasim.cli.cohort import arms_refused
+    from hemasim.cli.cohort import cohort_arms_warning
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
     from hemasim.scenario.plausibility import note_lines
@@ -72,8 +72,8 @@ def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str], list[str]]:
         raise fail(str(err)) from None
     if spec.population is not None and spec.arms:
         # a population block makes it a cohort file: `hemasim cohort` refuses its arms, so check says so (ux36: it
-        # called such a file valid)
-        raise fail(arms_refused(path))
+        # called such a file valid); a warning, not a failure: `hemasim run` runs its arms (review36g)
+        lines = [*lines, cohort_arms_warning(path)]
     try:
         _events_build(spec)
     except ValueError as err:  # as `hemasim run` says it: the file, then the field

@@ -150,6 +150,13 @@ def _interrupted(out: Path, partitions: int) -> typer.Exit:
     return interrupted(line)
 
 
+def cohort_arms_warning(scenario: Path) -> str:
+    """``hemasim check``'s warning on a file with a ``population`` block and arms: `hemasim run` runs its arms (for
+    the scenario's patient), `hemasim cohort` refuses them."""
+    return (f"{scenario}: arms: `hemasim cohort` refuses this file (a cohort runs one arm; write each arm as its own "
+            "scenario); `hemasim run` runs its arms for the scenario's patient, without the population block")
+
+
 def arms_refused(scenario: Path) -> str:
     """The line refusing a cohort file's arms (here, and in ``hemasim check``, which checks a file with a
     ``population`` block as this command would)."""

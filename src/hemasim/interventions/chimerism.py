@@ -3,7 +3,7 @@ and cohorts and as a report section: what chimerism studies after reduced-intens
 (CD3+ T cells and granulocytes/monocytes sorted from blood, donor share by STR-PCR).
 
 Shared by the kinds that shape chimerism (``immunosuppression``, ``donor_lymphocyte_infusion``); counted
-from the scenario's first graft.
+from the scenario's first allogeneic graft (the first graft where none is allogeneic).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import numpy as np
 
 from hemasim.endpoints import daily_ok, first_run, reads_on_day, value_on_day
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
-from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day, has_lineage_chimerism
+from hemasim.interventions.transplant import SHARE_UNIT_NOTE, chimerism_graft_day, has_lineage_chimerism
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "chimerism_by_day", "full_donor_lost",
-           "lineage_chimerism", "lineage_chimerism_section", "shares_on_days"]
+__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "FULL_DONOR_LOST_DAYS", "LINEAGES", "LineageChimerism", "chimerism_by_day",
+           "full_donor_lost", "lineage_chimerism", "lineage_chimerism_section", "shares_on_days"]
 
 #: lineage -> the blood counts whose donor share it is (T: CD3+; myeloid: neutrophils + monocytes)
 LINEAGES: Mapping[str, tuple[str, ...]] = {"t": ("cd3_per_uL",), "myeloid": ("anc_1e9_per_L", "monocytes_1e9_per_L")}
@@ -72,18 +72,25 @@ class LineageChimerism(EndpointFamily):
                                           f"donor share of blood {label} cells on day {d} after the graft "
                                           f"({SHARE_UNIT_NOTE})", shares[lineage]))
             ok = daily_ok(days, np.nan_to_num(share) >= FULL_DONOR)
+            stretch = (f"for at least {FULL_DONOR_LOST_DAYS:g} days (every output of the stretch below it; on a "
+                       "coarser grid, two read-outs in a row)")
             full = first_run(ok, 1)
-            lost_flag, lost_day = full_donor_lost(ok, full)
+            lost_flag, lost_day, regained_day = full_donor_lost(days, share, full)
             name = f"full_donor_{lineage}_chimerism_day"
             out += [EndpointColumn(name, "day after graft", f"first day the donor share of {label} cells is >= "
                                    f"{FULL_DONOR:g} ({100 * FULL_DONOR:g}%): the first reached, not necessarily kept "
                                    f"(see {name.removesuffix('_day')}_lost)", full),
                     EndpointColumn(f"{name.removesuffix('_day')}_lost", "flag", f"1 if the donor share of {label} "
                                    f"cells fell below {FULL_DONOR:g} again after full_donor_{lineage}_chimerism_day "
-                                   "(none where it never reached it)", lost_flag),
-                    EndpointColumn(f"{name.removesuffix('_day')}_lost_day", "day after graft", "first day after "
-                                   f"full_donor_{lineage}_chimerism_day with the donor share of {label} cells below "
-                                   f"{FULL_DONOR:g} (none where it stayed full donor)", lost_day)]
+                                   f"{stretch} (none where it never reached it)", lost_flag),
+                    EndpointColumn(f"{name.removesuffix('_day')}_lost_day", "day after graft", "first day of the "
+                                   f"first stretch after full_donor_{lineage}_chimerism_day with the donor share of "
+                                   f"{label} cells below {FULL_DONOR:g} {stretch} (none where it stayed full donor)",
+                                   lost_day),
+                    EndpointColumn(f"{name.removesuffix('_day')}_regained_day", "day after graft", "first day after "
+                                   f"full_donor_{lineage}_chimerism_lost_day with the donor share of {label} cells at "
+                                   f"or above {FULL_DONOR:g} again (none where it was not lost, or stayed below to "
+                                   "the run's end)", regained_day)]
         return out
 
     def units(self) -> dict[str, str]:
@@ -93,19 +100,41 @@ class LineageChimerism(EndpointFamily):
             out[f"full_donor_{lineage}_chimerism_day"] = "day after graft"
             out[f"full_donor_{lineage}_chimerism_lost"] = "flag"
             out[f"full_donor_{lineage}_chimerism_lost_day"] = "day after graft"
+            out[f"full_donor_{lineage}_chimerism_regained_day"] = "day after graft"
         return out
 
 
-def full_donor_lost(day_ok: np.ndarray, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per patient, whether a full donor share (``day_ok`` (N, D) per whole day, :func:`daily_ok`) reached on day
-    ``full`` (N,) (NaN: never) was lost later, and the first day it was (NaN: kept to the run's end). The endpoint
-    ``full_donor_*_chimerism_day`` stays the first day reached, as chimerism studies date full donor chimerism; a
-    share that falls back (a cord graft's T cells: 99.7% on day 14, 58% on day 180) read as kept (ux36)."""
-    d = np.arange(day_ok.shape[1])[None, :]
-    lost = ~day_ok & (d > np.nan_to_num(full, nan=np.inf)[:, None])
-    any_lost = lost.any(axis=1)
-    flag = np.where(np.isnan(full), np.nan, any_lost.astype(np.float64))
-    return flag, np.where(any_lost, np.argmax(lost, axis=1).astype(np.float64), np.nan)
+#: days a donor share must stay below FULL_DONOR, on every output, for full donor chimerism to count as lost (assumed:
+#: a convention like FULL_DONOR, not a parameter of the model, so that a dip of a few days does not read as a loss;
+#: one day, or one reading of a coarse grid, below 95% did before branch mend36i, review36g). On a grid of 7 days or
+#: coarser it is two read-outs in a row below 95%.
+FULL_DONOR_LOST_DAYS = 7.0
+
+
+def full_donor_lost(days: np.ndarray, share: np.ndarray, full: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per patient, whether a full donor share reached on day ``full`` (N,) (NaN: never) was lost later: below
+    :data:`FULL_DONOR` on every output from one on a later day to one at least :data:`FULL_DONOR_LOST_DAYS` after it;
+    the first day of that stretch (NaN: not lost); and the first day after it at or above FULL_DONOR again (NaN: not
+    regained by the run's end). ``days`` (T,) after the graft, ``share`` (N, T) the donor share (NaN: no cells, read
+    as below). The endpoint ``full_donor_*_chimerism_day`` stays the first day reached, as chimerism studies date full
+    donor chimerism; a share that falls back (a cord graft's T cells: 99.7% on day 14, 58% on day 180) read as kept
+    (ux36)."""
+    n, t = share.shape
+    later = np.floor(days + 1e-9)[None, :] > np.nan_to_num(full, nan=np.inf)[:, None]
+    below = later & ~(np.nan_to_num(share) >= FULL_DONOR)
+    starts = below & ~np.concatenate([np.zeros((n, 1), dtype=bool), below[:, :-1]], axis=1)
+    start_index = np.maximum.accumulate(np.where(starts, np.arange(t)[None, :], -1), axis=1)
+    start_day = days[np.maximum(start_index, 0)]
+    long_enough = below & (days[None, :] - start_day >= FULL_DONOR_LOST_DAYS - 1e-9)
+    lost = long_enough.any(axis=1)
+    at = np.argmax(long_enough, axis=1)
+    rows = np.arange(n)
+    lost_day = np.where(lost, np.floor(start_day[rows, at] + 1e-9), np.nan)
+    back = later & ~below & (np.arange(t)[None, :] > at[:, None]) & lost[:, None]
+    regained = np.where(back.any(axis=1), np.floor(days[np.argmax(back, axis=1)] + 1e-9), np.nan)
+    flag = np.where(np.isnan(full), np.nan, lost.astype(np.float64))
+    return flag, lost_day, regained
 
 
 def shares_on_days(days: np.ndarray, counts: Mapping[str, np.ndarray]
@@ -135,7 +164,7 @@ def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float | Non
     if "cd3_per_uL__donor" not in result.model.observable_names:
         return None
     spec = result.record.scenario
-    graft = graft_day(spec.interventions) if spec is not None else None
+    graft = chimerism_graft_day(spec.interventions) if spec is not None else None
     if graft is None:
         return None
     after = result.times >= graft - 1e-9

@@ -37,8 +37,8 @@ from hemasim.parameters.graft_t_cells import default_cd3_per_kg, defaults_text
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
-           "transplant_endpoint_values"]
+__all__ = ["ANC_AGAIN_DECIDED_DAYS", "CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "chimerism_graft_day",
+           "graft_day", "next_insult_day", "transplant_endpoint_values"]
 
 CORD_SOURCES = ("cord_blood", "double_cord_blood")
 
@@ -91,7 +91,7 @@ class TransplantSpec(InterventionSpec):
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
         day = graft_day(interventions)
-        return TransplantEndpoints(day) if day is not None else None
+        return TransplantEndpoints(day, next_insult_day(interventions, day)) if day is not None else None
 
     @property
     def last_day(self) -> float:
@@ -167,6 +167,14 @@ def graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
     return min((iv.day for iv in interventions if isinstance(iv, TransplantSpec)), default=None)
 
 
+def chimerism_graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
+    """Day 0 of lineage chimerism: the first allogeneic graft's day (after an autologous graft first, a tandem auto-
+    then-allo, the donor's share is counted from the donor's graft: review36g), else the first graft's; or None."""
+    allo = min((iv.day for iv in interventions if isinstance(iv, TransplantSpec) and iv.donor == "allogeneic"),
+               default=None)
+    return allo if allo is not None else graft_day(interventions)
+
+
 # ------------------------------------------------------------------ endpoints
 #: (observable, reference parameter, label) for immune recovery.
 RECOVERY_LINEAGES = (("nk_cells_per_uL", "nk_reference_per_uL", "nk"), ("cd8_per_uL", "cd8_reference_per_uL", "cd8"),
@@ -210,29 +218,74 @@ def hemoglobin_after_engraftment(days: np.ndarray, hb: np.ndarray, anc_day: np.n
 ANC_BELOW_AGAIN = "anc_fell_below_0p5_after_engraftment"
 
 
-def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_did_not_fall: np.ndarray
-                    ) -> list[EndpointColumn]:
+#: days after neutrophil engraftment a run must reach for "ANC did not fall below 0.5 again" to be decided (assumed:
+#: the model's dip after a PBSC graft is over within about 30 days of engraftment - ux36's 2e6/kg arm engrafted on day
+#: +13 and was below 0.5 on days +30 to +42; docs/transplant.md, "The ANC dip around day 40"); a 30-day autologous
+#: run read "no" before the dip could show (review36g)
+ANC_AGAIN_DECIDED_DAYS = 40.0
+#: the kinds whose start ends the window of ANC_BELOW_AGAIN: a fall after them is theirs, not the graft's (a tandem
+#: autograft's second melphalan read as "the model's second fall"; review36g)
+MARROW_INSULT_KINDS = frozenset({"conditioning", "chemotherapy", "chemotherapy_regimen", "radiation", "transplant"})
+
+
+def next_insult_day(interventions: Sequence[InterventionSpec], graft: float) -> float:
+    """Day (of the run) of the first conditioning, chemotherapy, radiation or graft after the first graft on
+    ``graft``; inf where none follows."""
+    return min((float(iv.day) for iv in interventions if iv.kind in MARROW_INSULT_KINDS and iv.day > graft + 1e-9),
+               default=np.inf)
+
+
+class _AncAgainColumn(EndpointColumn):
+    """ANC_BELOW_AGAIN's flag, whose missing value can say the run ended too soon (its note; no __slots__)."""
+
+    _note: str | None
+
+    def __new__(cls, name: str, unit: str, definition: str, values: np.ndarray, note: str | None = None
+                ) -> _AncAgainColumn:
+        column = super().__new__(cls, name, unit, definition, values)
+        column._note = note
+        return column
+
+    @property
+    def missing(self) -> str | None:
+        return self._note
+
+
+def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_did_not_fall: np.ndarray,
+                    until_day: float = np.inf) -> list[EndpointColumn]:
     """Whether ANC fell below 0.5e9/L again after neutrophil engraftment (an output after the engraftment day below
-    it), the first day after the graft it did, and the days below it from then (as the run's ``days_anc_below_0p5``
-    counts them: output intervals starting below it). The flag is 0 where ANC never fell below 0.5e9/L after the
-    graft; none (all three) where neutrophils did not engraft. The dip a PBSC graft's model run shows around day 40
-    is docs/transplant.md's "The ANC dip around day 40"."""
+    it) and before ``until_day`` (days after the graft: the next conditioning, chemotherapy or graft, whose own fall
+    is not the graft's), the first day after the graft it did, and the days below it from then (as the run's
+    ``days_anc_below_0p5`` counts them: output intervals starting below it). The flag is 0 where ANC never fell below
+    0.5e9/L after the graft; none where neutrophils did not engraft, and none with a note where it did not fall again
+    and the run ends before :data:`ANC_AGAIN_DECIDED_DAYS` after engraftment (and before ``until_day``). The dip a
+    PBSC graft's model run shows around day 40 is docs/transplant.md's "The ANC dip around day 40"."""
     engrafted = ~np.isnan(anc_day)
     after = days[None, :] > np.where(engrafted, anc_day, np.inf)[:, None] + 1e-9
-    below = after & (anc < 0.5)
+    below = after & (anc < 0.5) & (days[None, :] < until_day - 1e-9)
     again = below.any(axis=1)
     first = np.where(again, days[np.argmax(below, axis=1)], np.nan)
     counted = np.where(engrafted, (below[:, :-1] * np.diff(days)).sum(axis=1), np.nan)
-    flag = np.where(engrafted, again.astype(np.float64), np.where(anc_did_not_fall == 1.0, 0.0, np.nan))
+    end = float(days[-1]) if len(days) else 0.0
+    decided = again | (end >= np.minimum(anc_day + ANC_AGAIN_DECIDED_DAYS, until_day) - 1e-9)
+    undecided = engrafted & ~decided
+    flag = np.where(engrafted, np.where(decided, again.astype(np.float64), np.nan),
+                    np.where(anc_did_not_fall == 1.0, 0.0, np.nan))
+    note = (f"not yet decidable: the run ends day {end:g} after the graft, before day "
+            f"{float(np.nanmin(anc_day[undecided])) + ANC_AGAIN_DECIDED_DAYS:g} "
+            f"({ANC_AGAIN_DECIDED_DAYS:g} days after neutrophil engraftment)") if undecided.any() else None
     see = "docs/transplant.md, \"The ANC dip around day 40\""
-    return [EndpointColumn(ANC_BELOW_AGAIN, "flag", "1 if ANC fell below 0.5e9/L again after neutrophil engraftment "
-                           "(0 where it stayed at or above it, or never fell below it after the graft; none where "
-                           f"neutrophils did not engraft; {see})", flag),
-            EndpointColumn(f"{ANC_BELOW_AGAIN}_day", "day after graft", "first day after neutrophil engraftment "
-                           "with ANC < 0.5e9/L (none where it did not fall below it again)", first),
-            EndpointColumn("days_anc_below_0p5_after_engraftment", "day", "days with ANC < 0.5e9/L after "
-                           "neutrophil engraftment (part of days_anc_below_0p5; none where neutrophils did not "
-                           "engraft)", counted)]
+    window = ("after neutrophil engraftment and before the next conditioning, chemotherapy, radiation or graft (a "
+              "fall after one of those is its own)")
+    return [_AncAgainColumn(ANC_BELOW_AGAIN, "flag", f"1 if ANC fell below 0.5e9/L again {window} (0 where it "
+                            "stayed at or above it, or never fell below it after the graft; none where neutrophils "
+                            f"did not engraft, or where it did not fall and the run ends before "
+                            f"{ANC_AGAIN_DECIDED_DAYS:g} days after engraftment: not yet decidable; {see})", flag,
+                            note),
+            EndpointColumn(f"{ANC_BELOW_AGAIN}_day", "day after graft", f"first day {window} with ANC < 0.5e9/L "
+                           "(none where it did not fall below it again)", first),
+            EndpointColumn("days_anc_below_0p5_after_engraftment", "day", f"days with ANC < 0.5e9/L {window} "
+                           "(part of days_anc_below_0p5; none where neutrophils did not engraft)", counted)]
 
 
 #: the CD4 count for a child's age: the count below which a child of that age takes PJP prophylaxis
@@ -258,7 +311,8 @@ class _UndecidedColumn(EndpointColumn):
 
 def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],
                                hb_set_point: np.ndarray | None = None, ages_at_graft: float | np.ndarray | None = None,
-                               youngest_at_graft: float | None = None) -> list[EndpointColumn]:
+                               youngest_at_graft: float | None = None, until_day: float = np.inf
+                               ) -> list[EndpointColumn]:
     """Engraftment, immune recovery, chimerism and the haemoglobin after engraftment for many patients: ``days`` (T,)
     from the graft (>= 0), ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery
     reference counts; ``hb_set_point`` (N,) each patient's haemoglobin set point (default: the first value given);
@@ -267,7 +321,8 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
     ``ages_at_graft``): where it is under :data:`CD4_FOR_AGE_UNDER_YEARS`, the CD4 count for age
     (:data:`CD4_FOR_AGE`) too, for every patient. Decided from the scenario, not from the ages drawn, so that every
     partition of a cohort has the same columns (review27: a partition drawn all from 6 years lacked it, and
-    ``pd.read_parquet`` of the endpoints then dropped the column)."""
+    ``pd.read_parquet`` of the endpoints then dropped the column). ``until_day`` (after the graft): the next
+    conditioning, chemotherapy, radiation or graft, which ends the window of :data:`ANC_BELOW_AGAIN`."""
     n = next(iter(obs.values())).shape[0]
     unit = "day after graft"
     # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has no
@@ -284,7 +339,7 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
                                                  ("platelet_engraftment_day", 20.0, "platelets", platelet_did_not_fall)):
         out.append(EndpointColumn(f"{name}{DID_NOT_FALL}", "flag", f"1 if {label} never fell below {threshold:g}e9/L "
                                   "after the graft (no engraftment day: the count did not fall)", did_not_fall))
-    out += anc_below_again(days, obs["anc_1e9_per_L"], anc_day, anc_did_not_fall)
+    out += anc_below_again(days, obs["anc_1e9_per_L"], anc_day, anc_did_not_fall, until_day)
     aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
     failed = aplasia & ~(anc_day <= 28)
     # decided on day 28, or by an engraftment before it: a run that ends sooner, still aplastic or not yet fallen,
@@ -354,8 +409,9 @@ class TransplantEndpoints(EndpointFamily):
     """Engraftment, immune recovery (against the references for each patient's age) and chimerism, counted
     from the first graft's day."""
 
-    def __init__(self, graft_day: float) -> None:
+    def __init__(self, graft_day: float, next_insult_day: float = np.inf) -> None:
         self.graft_day = graft_day
+        self.next_insult_day = next_insult_day  # of the run: ends ANC_BELOW_AGAIN's window
 
     def observables(self, available: Sequence[str]) -> list[str]:
         return list(TRANSPLANT_OBSERVABLES) if "anc_1e9_per_L__donor" in available else []
@@ -373,7 +429,8 @@ class TransplantEndpoints(EndpointFamily):
                                           obs[HB][:, 0] if HB in obs else None,
                                           np.asarray(ctx.ages_years, dtype=np.float64) + self.graft_day / DAYS_PER_YEAR,
                                           None if ctx.youngest_age_years is None else
-                                          ctx.youngest_age_years + self.graft_day / DAYS_PER_YEAR)
+                                          ctx.youngest_age_years + self.graft_day / DAYS_PER_YEAR,
+                                          self.next_insult_day - self.graft_day)
 
     def units(self) -> dict[str, str]:
         days = ["neutrophil_engraftment_day", "platelet_engraftment_day",

@@ -757,7 +757,7 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
             cells.append(f"<td>no value{day}: no output between the graft and day {d}</td>")
             continue
         # the lineage chimerism table's numbers (one decimal: "100.0%")
-        lost = html.escape(full_donor_lost_text(by_column[column]))
+        lost = html.escape(full_donor_lost_text(by_column[column], _end_shares(result) if result is not None else None))
         cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}{lost}</td>")
     if not shown:
         return []
@@ -767,11 +767,14 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
     return [f"<tr>{row_head(f'Donor chimerism on day {KEY_CHIMERISM_DAY} after graft', definition)}{''.join(cells)}</tr>"]
 
 
-def full_donor_lost_text(values: Mapping[str, EndpointValue]) -> str:
-    """"; T cells full donor (≥ 95%) from day 7 after graft, below 95% again from day 60": the caveat of a lineage
-    whose full donor share fell back (``full_donor_*_chimerism_lost``); a cord graft's T cells read 99.7% on day 14,
-    58% on day 180 and 99% on day 365 beside a full donor day of 7 (ux36). Empty where none fell back."""
-    from hemasim.interventions.chimerism import FULL_DONOR
+def full_donor_lost_text(values: Mapping[str, EndpointValue], end: Mapping[str, tuple[float, float]] | None = None
+                         ) -> str:
+    """"; T cells full donor (≥ 95%) from day 7 after graft, below 95% for 7 days or more from day 60, ≥ 95% again
+    from day 300": the caveat of a lineage whose full donor share fell back (``full_donor_*_chimerism_lost``); a cord
+    graft's T cells read 99.7% on day 14, 58% on day 180 and 99% on day 365 beside a full donor day of 7 (ux36).
+    Where it was not regained, the share at the run's end from ``end`` (lineage -> (day after graft, share)), so that
+    "below 95% again" does not read as lasting when it is back (review36g). Empty where none fell back."""
+    from hemasim.interventions.chimerism import FULL_DONOR, FULL_DONOR_LOST_DAYS
 
     parts = []
     for lineage, words in (("t", "T cells"), ("myeloid", "myeloid cells")):
@@ -780,9 +783,32 @@ def full_donor_lost_text(values: Mapping[str, EndpointValue]) -> str:
         full = values.get(f"full_donor_{lineage}_chimerism_day")
         if lost is None or lost.value != 1 or day is None or day.value is None or full is None or full.value is None:
             continue
-        parts.append(f"{words} full donor (≥ {100 * FULL_DONOR:g}%) from day {full.value:g} after graft, below "
-                     f"{100 * FULL_DONOR:g}% again from day {day.value:g} (the lineage chimerism table gives the days)")
+        text = (f"{words} full donor (≥ {100 * FULL_DONOR:g}%) from day {full.value:g} after graft, below "
+                f"{100 * FULL_DONOR:g}% for {FULL_DONOR_LOST_DAYS:g} days or more from day {day.value:g}")
+        regained = values.get(f"full_donor_{lineage}_chimerism_regained_day")
+        if regained is not None and regained.value is not None:
+            text += f", ≥ {100 * FULL_DONOR:g}% again from day {regained.value:g}"
+        elif end is not None and lineage in end:
+            end_day, share = end[lineage]
+            text += f", {percent_number(share)}% at the run's end (day {end_day:g} after graft)"
+        parts.append(f"{text} (the lineage chimerism table gives the days)")
     return "".join(f"; {p}" for p in parts)
+
+
+def _end_shares(result: Result) -> dict[str, tuple[float, float]] | None:
+    """Each lineage's donor share at the run's last output, with its day after the graft chimerism is counted from
+    (None without)."""
+    from hemasim.interventions.chimerism import LINEAGES, lineage_chimerism
+    from hemasim.interventions.transplant import chimerism_graft_day
+
+    spec = result.record.scenario
+    graft = chimerism_graft_day(spec.interventions) if spec is not None else None
+    if graft is None or "cd3_per_uL__donor" not in result.model.observable_names:
+        return None
+    last = {n: result.observable(n)[None, -1:] for counts in LINEAGES.values() for c in counts
+            for n in (c, f"{c}__donor")}
+    return {lineage: (float(result.times[-1]) - graft, float(lineage_chimerism(last, lineage)[0, 0]))
+            for lineage in LINEAGES}
 
 
 #: the lineages of a gene therapy's corrected share in the key results: (the endpoints' name for it, the words)

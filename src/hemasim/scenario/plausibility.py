@@ -1125,15 +1125,26 @@ def scenario_warnings(scenario: Scenario, source: str = "scenario") -> list[tupl
     """:func:`warning_lines`, each with the class it is warned as (:class:`OutputGridWarning` or
     :class:`PlausibilityWarning`)."""
     found = _classed(scenario)
-    lines = [(f"{source}: {field}: {message}", kind) for (field, message), kind in found]
+    arms: list[list[tuple[Implausible, type[PlausibilityWarning]]]] = []
     if scenario.arms:
         from hemasim.scenario.arms import arm_scenarios
 
-        base = {w for w, _ in found}
-        for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
-            lines += [(f"{source}: arms.{i}: {field}: {message}", kind) for (field, message), kind in _classed(arm)
-                      if (field, message) not in base]
+        arms = [_classed(arm) for _, arm in arm_scenarios(scenario, source)]
+        if _arms_replace_interventions(scenario):
+            found = [w for w in found if all(w[0] in {a for a, _ in arm} for arm in arms)]
+    lines = [(f"{source}: {field}: {message}", kind) for (field, message), kind in found]
+    base = {w for w, _ in found}
+    for i, arm_found in enumerate(arms):
+        lines += [(f"{source}: arms.{i}: {field}: {message}", kind) for (field, message), kind in arm_found
+                  if (field, message) not in base]
     return lines
+
+
+def _arms_replace_interventions(scenario: Scenario) -> bool:
+    """Whether every arm brings its own interventions: the base's are then run by none, and their warnings (and
+    notes) are kept only where every arm has them too (review36g: a base without prophylaxis was warned about beside
+    arms of ciclosporin and tacrolimus)."""
+    return bool(scenario.arms) and all(arm.interventions is not None for arm in scenario.arms)
 
 
 def _unprimed_series(scenario: Scenario) -> Iterator[Implausible]:
@@ -1169,13 +1180,17 @@ def note_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
     :func:`warning_lines` writes them: what the model assumes where a scenario says nothing (a note, not a warning:
     ``check --strict`` does not count it, a run does not print it)."""
     found = list(_unprimed_series(scenario))
-    lines = _lines(found, source)
+    arms: list[list[Implausible]] = []
     if scenario.arms:
         from hemasim.scenario.arms import arm_scenarios
 
-        for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
-            lines += [f"{source}: arms.{i}: {field}: {message}" for field, message in _unprimed_series(arm)
-                      if (field, message) not in found]
+        arms = [list(_unprimed_series(arm)) for _, arm in arm_scenarios(scenario, source)]
+        if _arms_replace_interventions(scenario):  # the base's own interventions are run by no arm
+            found = [w for w in found if all(w in arm for arm in arms)]
+    lines = _lines(found, source)
+    for i, arm_found in enumerate(arms):
+        lines += [f"{source}: arms.{i}: {field}: {message}" for field, message in arm_found if (field, message)
+                  not in found]
     return lines
 
 
