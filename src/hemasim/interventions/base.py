@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from hemasim.simulation import Result
 
 __all__ = ["AfterRunEndColumn", "EndpointColumn", "EndpointContext", "EndpointFamily", "EventContext", "ExtensionOrder",
-           "ExtensionRequest", "InterventionSpec", "NotComputedColumn", "ReportSection", "ScenarioFacts", "kind_tag",
+           "ExtensionRequest", "InterventionSpec", "NotComputedColumn", "NotedColumn", "ReportSection", "ScenarioFacts", "kind_tag",
            "register", "registered_kinds"]
 
 
@@ -149,6 +149,24 @@ class AfterRunEndColumn(EndpointColumn):
     @property
     def missing(self) -> str | None:
         return "after the end of the run"
+
+
+class NotedColumn(EndpointColumn):
+    """An endpoint whose missing values carry a note given per column (``note``; None: "not reached"), where the
+    note depends on the run: a vaccine read-out beyond the run's end, an ANC flag the run ends too soon to decide.
+    Still four fields (no __slots__: a __dict__ holds the note)."""
+
+    _note: str | None
+
+    def __new__(cls, name: str, unit: str, definition: str, values: np.ndarray, note: str | None = None
+                ) -> NotedColumn:
+        column = super().__new__(cls, name, unit, definition, values)
+        column._note = note
+        return column
+
+    @property
+    def missing(self) -> str | None:
+        return self._note
 
 
 @dataclass(frozen=True)

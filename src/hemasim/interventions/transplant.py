@@ -23,6 +23,7 @@ from hemasim.interventions.base import (
     ExtensionOrder,
     ExtensionRequest,
     InterventionSpec,
+    NotedColumn,
     ReportSection,
     ScenarioFacts,
     register,
@@ -235,22 +236,6 @@ def next_insult_day(interventions: Sequence[InterventionSpec], graft: float) -> 
                default=np.inf)
 
 
-class _AncAgainColumn(EndpointColumn):
-    """ANC_BELOW_AGAIN's flag, whose missing value can say the run ended too soon (its note; no __slots__)."""
-
-    _note: str | None
-
-    def __new__(cls, name: str, unit: str, definition: str, values: np.ndarray, note: str | None = None
-                ) -> _AncAgainColumn:
-        column = super().__new__(cls, name, unit, definition, values)
-        column._note = note
-        return column
-
-    @property
-    def missing(self) -> str | None:
-        return self._note
-
-
 def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_did_not_fall: np.ndarray,
                     until_day: float = np.inf) -> list[EndpointColumn]:
     """Whether ANC fell below 0.5e9/L again after neutrophil engraftment (an output after the engraftment day below
@@ -277,7 +262,7 @@ def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_
     see = "docs/transplant.md, \"The ANC dip around day 40\""
     window = ("after neutrophil engraftment and before the next conditioning, chemotherapy, radiation or graft (a "
               "fall after one of those is its own)")
-    return [_AncAgainColumn(ANC_BELOW_AGAIN, "flag", f"1 if ANC fell below 0.5e9/L again {window} (0 where it "
+    return [NotedColumn(ANC_BELOW_AGAIN, "flag", f"1 if ANC fell below 0.5e9/L again {window} (0 where it "
                             "stayed at or above it, or never fell below it after the graft; none where neutrophils "
                             f"did not engraft, or where it did not fall and the run ends before "
                             f"{ANC_AGAIN_DECIDED_DAYS:g} days after engraftment: not yet decidable; {see})", flag,

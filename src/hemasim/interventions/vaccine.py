@@ -26,6 +26,7 @@ from hemasim.interventions.base import (
     ExtensionOrder,
     ExtensionRequest,
     InterventionSpec,
+    NotedColumn,
     ReportSection,
     register,
 )
@@ -594,23 +595,6 @@ def with_extra_samples(times: np.ndarray, obs: Mapping[str, np.ndarray],
     return np.concatenate([times, days])[order], merged
 
 
-class _ReadOutAfterRunEndColumn(EndpointColumn):
-    """A day-28 read-out of a run that ends before its day (NaN for every patient), whose note gives the run's end,
-    the read-out's day and the duration that reaches it. Its note is its own (no __slots__: a __dict__ holds it)."""
-
-    _note: str | None
-
-    def __new__(cls, name: str, unit: str, definition: str, values: np.ndarray, note: str | None = None
-                ) -> _ReadOutAfterRunEndColumn:
-        column = super().__new__(cls, name, unit, definition, values)
-        column._note = note
-        return column
-
-    @property
-    def missing(self) -> str | None:
-        return self._note
-
-
 def after_run_end_note(end_day: float, read_day: float) -> str:
     """Why a day-28 read-out has no value: the run ends before its day."""
     return (f"none: the run ends on day {end_day:g}; the read-out is day {read_day:g} (28 days after the last dose): "
@@ -620,7 +604,7 @@ def after_run_end_note(end_day: float, read_day: float) -> str:
 def _after_run_end_columns(antigen: str, end_day: float, read_day: float, n: int) -> list[EndpointColumn]:
     """The day-28 read-outs of an antigen whose last dose is less than 28 days before the run's end: each none."""
     note = after_run_end_note(end_day, read_day)
-    return [_ReadOutAfterRunEndColumn(f"{antigen}_{end}", VACCINE_UNITS[end],
+    return [NotedColumn(f"{antigen}_{end}", VACCINE_UNITS[end],
                                       f"{words} (read on day {read_day:g}, 28 days after the last dose)",
                                       np.full(n, np.nan), note)
             for end, words in (("igg_day28_au", f"{antigen} IgG 28 days after the last dose"),
