@@ -217,11 +217,10 @@ def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
     # the "donor" cells are the patient's own, so none. Imported only with a graft (a healthy run loads nothing more)
     if any(iv.kind == "transplant" and getattr(iv, "donor", "") == "allogeneic" for iv in scenario.interventions):
         from hemasim.interventions.chimerism import LineageChimerism
-        from hemasim.interventions.transplant import chimerism_graft_day
 
-        day = chimerism_graft_day(scenario.interventions)
-        if LineageChimerism not in out and day is not None:
-            out[LineageChimerism] = LineageChimerism(day)
+        family = LineageChimerism.of(scenario.interventions)
+        if LineageChimerism not in out and family is not None:
+            out[LineageChimerism] = family
     families = list(out.values())
     # a course of two or more chemotherapy cycles: its endpoints by cycle (the run's nadir is one cycle's: report36);
     # the module imported only then (a healthy run, goal 1, loads nothing more)

@@ -14,10 +14,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim.endpoints import daily_ok, first_run, reads_on_day, value_on_day
-from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
-from hemasim.interventions.transplant import SHARE_UNIT_NOTE, chimerism_graft_day, has_lineage_chimerism
+from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, NotedColumn, ReportSection
+from hemasim.interventions.transplant import (
+    SHARE_UNIT_NOTE,
+    autograft_before_allograft,
+    chimerism_after,
+    chimerism_graft_day,
+    has_lineage_chimerism,
+)
 
 if TYPE_CHECKING:
+    from hemasim.interventions.base import InterventionSpec
     from hemasim.simulation import Result
 
 __all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "FULL_DONOR_LOST_DAYS", "LINEAGES", "LineageChimerism", "chimerism_by_day",
@@ -47,8 +54,20 @@ def lineage_chimerism(obs: Mapping[str, np.ndarray], lineage: str) -> np.ndarray
 class LineageChimerism(EndpointFamily):
     """Donor T-cell and myeloid chimerism on the usual days after the graft, and the first day each is full."""
 
-    def __init__(self, graft_day: float) -> None:
+    def __init__(self, graft_day: float, after: str = "after the graft", autograft_before: bool = False) -> None:
         self.graft_day = graft_day
+        #: how the days are counted, in words (:func:`hemasim.interventions.transplant.chimerism_after`)
+        self.after = after
+        #: an autologous graft before the allogeneic one: its cells count as "donor" too (review36h)
+        self.autograft_before = autograft_before
+
+    @classmethod
+    def of(cls, interventions: Sequence[InterventionSpec]) -> LineageChimerism | None:
+        """The family for a scenario's interventions, counted from :func:`chimerism_graft_day` (None without a
+        graft)."""
+        day = chimerism_graft_day(interventions)
+        return None if day is None else cls(day, chimerism_after(interventions),
+                                            autograft_before_allograft(interventions))
 
     def observables(self, available: Sequence[str]) -> list[str]:
         names = [n for counts in LINEAGES.values() for c in counts for n in (c, f"{c}__donor")]
@@ -59,9 +78,12 @@ class LineageChimerism(EndpointFamily):
             return []
         after = times >= self.graft_day - 1e-9
         days = times[after] - self.graft_day
-        out = []
+        out: list[EndpointColumn] = []
         counts = {k: v[:, after] for k, v in obs.items()}
         on_days = shares_on_days(days, counts)
+        # the model does not yet track each graft's origin: an autograft's cells are tagged as graft cells too
+        cells = "graft-derived cells (the autograft's included)" if self.autograft_before else "cells"
+        since = self.after  # "after the graft", or "after the allogeneic graft on day N"
         for lineage in LINEAGES:
             share = lineage_chimerism(counts, lineage)
             label = "T-cell (CD3+)" if lineage == "t" else "myeloid (neutrophils and monocytes)"
@@ -69,28 +91,34 @@ class LineageChimerism(EndpointFamily):
                 if shares is None:  # before the first output after the graft (a coarse grid): no column
                     continue
                 out.append(EndpointColumn(f"donor_{lineage}_chimerism_day{d}", "fraction",
-                                          f"donor share of blood {label} cells on day {d} after the graft "
+                                          f"donor share of blood {label} {cells} on day {d} {since} "
                                           f"({SHARE_UNIT_NOTE})", shares[lineage]))
             ok = daily_ok(days, np.nan_to_num(share) >= FULL_DONOR)
             stretch = (f"for at least {FULL_DONOR_LOST_DAYS:g} days (every output of the stretch below it; on a "
                        "coarser grid, two read-outs in a row)")
             full = first_run(ok, 1)
             lost_flag, lost_day, regained_day = full_donor_lost(days, share, full)
+            cut = np.isnan(lost_flag) & ~np.isnan(full)  # a stretch below it cut by the run's end
+            note = (f"not yet decidable: below {FULL_DONOR:g} from day "
+                    f"{float(np.nanmin(cut_start(days, share, full)[cut])):g} {since} to the run's end (day "
+                    f"{float(days[-1]):g}), under {FULL_DONOR_LOST_DAYS:g} days") if cut.any() else None
             name = f"full_donor_{lineage}_chimerism_day"
-            out += [EndpointColumn(name, "day after graft", f"first day the donor share of {label} cells is >= "
-                                   f"{FULL_DONOR:g} ({100 * FULL_DONOR:g}%): the first reached, not necessarily kept "
-                                   f"(see {name.removesuffix('_day')}_lost)", full),
-                    EndpointColumn(f"{name.removesuffix('_day')}_lost", "flag", f"1 if the donor share of {label} "
-                                   f"cells fell below {FULL_DONOR:g} again after full_donor_{lineage}_chimerism_day "
-                                   f"{stretch} (none where it never reached it)", lost_flag),
-                    EndpointColumn(f"{name.removesuffix('_day')}_lost_day", "day after graft", "first day of the "
-                                   f"first stretch after full_donor_{lineage}_chimerism_day with the donor share of "
-                                   f"{label} cells below {FULL_DONOR:g} {stretch} (none where it stayed full donor)",
-                                   lost_day),
-                    EndpointColumn(f"{name.removesuffix('_day')}_regained_day", "day after graft", "first day after "
-                                   f"full_donor_{lineage}_chimerism_lost_day with the donor share of {label} cells at "
-                                   f"or above {FULL_DONOR:g} again (none where it was not lost, or stayed below to "
-                                   "the run's end)", regained_day)]
+            out += [EndpointColumn(name, "day after graft", f"first day {since} the donor share of {label} {cells} is "
+                                   f">= {FULL_DONOR:g} ({100 * FULL_DONOR:g}%): the first reached, not necessarily "
+                                   f"kept (see {name.removesuffix('_day')}_lost)", full),
+                    NotedColumn(f"{name.removesuffix('_day')}_lost", "flag", f"1 if the donor share of {label} "
+                                f"{cells} fell below {FULL_DONOR:g} again after full_donor_{lineage}_chimerism_day "
+                                f"{stretch} (none where it never reached it, or where a stretch below it starts "
+                                f"under {FULL_DONOR_LOST_DAYS:g} days before the run's end: not yet decidable)",
+                                lost_flag, note),
+                    EndpointColumn(f"{name.removesuffix('_day')}_lost_day", "day after graft", f"first day {since} "
+                                   f"of the first stretch after full_donor_{lineage}_chimerism_day with the donor "
+                                   f"share of {label} {cells} below {FULL_DONOR:g} {stretch} (none where it stayed "
+                                   "full donor)", lost_day),
+                    EndpointColumn(f"{name.removesuffix('_day')}_regained_day", "day after graft", f"first day {since} "
+                                   f"after full_donor_{lineage}_chimerism_lost_day with the donor share of {label} "
+                                   f"{cells} at or above {FULL_DONOR:g} again (none where it was not lost, or stayed "
+                                   "below to the run's end)", regained_day)]
         return out
 
     def units(self) -> dict[str, str]:
@@ -133,8 +161,25 @@ def full_donor_lost(days: np.ndarray, share: np.ndarray, full: np.ndarray
     lost_day = np.where(lost, np.floor(start_day[rows, at] + 1e-9), np.nan)
     back = later & ~below & (np.arange(t)[None, :] > at[:, None]) & lost[:, None]
     regained = np.where(back.any(axis=1), np.floor(days[np.argmax(back, axis=1)] + 1e-9), np.nan)
-    flag = np.where(np.isnan(full), np.nan, lost.astype(np.float64))
+    # a stretch below it still open at the run's end and shorter than FULL_DONOR_LOST_DAYS: it may yet be a loss, so
+    # "not lost" is not decided (it read 0; review36h), as the ANC-again flag's undecided runs
+    cut = ~lost & below[:, -1] if t else np.zeros(n, dtype=bool)
+    flag = np.where(np.isnan(full) | cut, np.nan, lost.astype(np.float64))
     return flag, lost_day, regained
+
+
+def cut_start(days: np.ndarray, share: np.ndarray, full: np.ndarray) -> np.ndarray:
+    """Per patient, the first day of the stretch below :data:`FULL_DONOR` after full donor chimerism (reached on
+    ``full``) that is still open at the run's end (NaN: the last output is not below it); the arguments as
+    :func:`full_donor_lost`'s."""
+    n, t = share.shape
+    if not t:
+        return np.full(n, np.nan)
+    later = np.floor(days + 1e-9)[None, :] > np.nan_to_num(full, nan=np.inf)[:, None]
+    below = later & ~(np.nan_to_num(share) >= FULL_DONOR)
+    # the last output not below it, per patient (-1: none); the open stretch starts at the next
+    last_not = np.where(~below, np.arange(t)[None, :], -1).max(axis=1)
+    return np.where(below[:, -1], np.floor(days[np.minimum(last_not + 1, t - 1)] + 1e-9), np.nan)
 
 
 def shares_on_days(days: np.ndarray, counts: Mapping[str, np.ndarray]

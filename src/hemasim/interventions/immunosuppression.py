@@ -27,7 +27,7 @@ from hemasim.interventions.base import (
     register,
 )
 from hemasim.interventions.chimerism import LINEAGE_SECTION, LineageChimerism
-from hemasim.interventions.transplant import TransplantSpec, chimerism_graft_day, graft_day
+from hemasim.interventions.transplant import TransplantSpec, graft_day
 
 if TYPE_CHECKING:
     from hemasim.biology.alloreactivity import Immunosuppression
@@ -89,8 +89,7 @@ class ImmunosuppressionSpec(InterventionSpec):
 
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-        day = chimerism_graft_day(interventions)
-        return LineageChimerism(day) if day is not None else None
+        return LineageChimerism.of(interventions)
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         _needs_graft(self, facts, index)

@@ -38,7 +38,8 @@ from hemasim.parameters.graft_t_cells import default_cd3_per_kg, defaults_text
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["ANC_AGAIN_DECIDED_DAYS", "CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "chimerism_graft_day",
+__all__ = ["ANC_AGAIN_DECIDED_DAYS", "CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec",
+           "autograft_before_allograft", "chimerism_after", "chimerism_graft_day",
            "graft_day", "next_insult_day", "transplant_endpoint_values"]
 
 CORD_SOURCES = ("cord_blood", "double_cord_blood")
@@ -176,6 +177,24 @@ def chimerism_graft_day(interventions: Sequence[InterventionSpec]) -> float | No
     return allo if allo is not None else graft_day(interventions)
 
 
+def chimerism_after(interventions: Sequence[InterventionSpec]) -> str:
+    """How lineage chimerism's days are counted, in words: "after the graft", or, where they are counted from a later
+    allogeneic graft than the first graft (a tandem auto-then-allo), "after the allogeneic graft on day N": one report
+    gave engraftment from day 2 and chimerism from day 98, both "after graft" (review36h)."""
+    day, first = chimerism_graft_day(interventions), graft_day(interventions)
+    return "after the graft" if day is None or day == first else f"after the allogeneic graft on day {day:g}"
+
+
+def autograft_before_allograft(interventions: Sequence[InterventionSpec]) -> bool:
+    """An autologous graft before the first allogeneic one (a tandem auto-then-allo): the model tags the autograft's
+    cells as graft ("donor") cells as it does the donor's, so the donor share after the allogeneic graft includes the
+    patient's own autograft cells (review36h: donor ANC share 0.49 on day 97, before any allogeneic cell)."""
+    allo = min((iv.day for iv in interventions if isinstance(iv, TransplantSpec) and iv.donor == "allogeneic"),
+               default=None)
+    return allo is not None and any(isinstance(iv, TransplantSpec) and iv.donor == "autologous" and iv.day < allo
+                                    for iv in interventions)
+
+
 # ------------------------------------------------------------------ endpoints
 #: (observable, reference parameter, label) for immune recovery.
 RECOVERY_LINEAGES = (("nk_cells_per_uL", "nk_reference_per_uL", "nk"), ("cd8_per_uL", "cd8_reference_per_uL", "cd8"),
@@ -226,14 +245,16 @@ ANC_BELOW_AGAIN = "anc_fell_below_0p5_after_engraftment"
 ANC_AGAIN_DECIDED_DAYS = 40.0
 #: the kinds whose start ends the window of ANC_BELOW_AGAIN: a fall after them is theirs, not the graft's (a tandem
 #: autograft's second melphalan read as "the model's second fall"; review36g)
-MARROW_INSULT_KINDS = frozenset({"conditioning", "chemotherapy", "chemotherapy_regimen", "radiation", "transplant"})
+MARROW_INSULT_KINDS = frozenset({"conditioning", "chemotherapy", "chemotherapy_regimen", "radiation", "transplant",
+                                 "cell_depletion"})
 
 
 def next_insult_day(interventions: Sequence[InterventionSpec], graft: float) -> float:
-    """Day (of the run) of the first conditioning, chemotherapy, radiation or graft after the first graft on
-    ``graft``; inf where none follows."""
-    return min((float(iv.day) for iv in interventions if iv.kind in MARROW_INSULT_KINDS and iv.day > graft + 1e-9),
-               default=np.inf)
+    """Day (of the run) of the first conditioning, chemotherapy, radiation, graft or marrow cell depletion after the
+    first graft on ``graft``; inf where none follows. A ``cell_depletion`` with ``applies_to: circulating`` (a
+    collection from the blood) takes no marrow cells, so it does not count (review36h)."""
+    return min((float(iv.day) for iv in interventions if iv.kind in MARROW_INSULT_KINDS and iv.day > graft + 1e-9
+                and getattr(iv, "applies_to", "all") != "circulating"), default=np.inf)
 
 
 def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_did_not_fall: np.ndarray,
@@ -253,18 +274,29 @@ def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_
     counted = np.where(engrafted, (below[:, :-1] * np.diff(days)).sum(axis=1), np.nan)
     end = float(days[-1]) if len(days) else 0.0
     decided = again | (end >= np.minimum(anc_day + ANC_AGAIN_DECIDED_DAYS, until_day) - 1e-9)
-    undecided = engrafted & ~decided
-    flag = np.where(engrafted, np.where(decided, again.astype(np.float64), np.nan),
-                    np.where(anc_did_not_fall == 1.0, 0.0, np.nan))
-    note = (f"not yet decidable: the run ends day {end:g} after the graft, before day "
-            f"{float(np.nanmin(anc_day[undecided])) + ANC_AGAIN_DECIDED_DAYS:g} "
-            f"({ANC_AGAIN_DECIDED_DAYS:g} days after neutrophil engraftment)") if undecided.any() else None
+    # the next insult comes before (or on) engraftment: no day lies in the window, so "did not fall again" says
+    # nothing (it read 0; review36h)
+    no_window = engrafted & (np.nan_to_num(anc_day, nan=-np.inf) >= until_day - 1e-9)
+    undecided = engrafted & ~decided & ~no_window
+    flag = np.where(engrafted & ~no_window, np.where(decided, again.astype(np.float64), np.nan),
+                    np.where(engrafted | (anc_did_not_fall != 1.0), np.nan, 0.0))
+    notes = []
+    if undecided.any():
+        notes.append(f"not yet decidable: the run ends day {end:g} after the graft, before day "
+                     f"{float(np.nanmin(anc_day[undecided])) + ANC_AGAIN_DECIDED_DAYS:g} "
+                     f"({ANC_AGAIN_DECIDED_DAYS:g} days after neutrophil engraftment)")
+    if no_window.any():
+        notes.append(f"no window: the next conditioning, chemotherapy, radiation, graft or cell depletion (day "
+                     f"{until_day:g} after the graft) comes before neutrophil engraftment (day "
+                     f"{float(np.nanmin(anc_day[no_window])):g})")
+    note = "; ".join(notes) or None
     see = "docs/transplant.md, \"The ANC dip around day 40\""
-    window = ("after neutrophil engraftment and before the next conditioning, chemotherapy, radiation or graft (a "
-              "fall after one of those is its own)")
+    window = ("after neutrophil engraftment and before the next conditioning, chemotherapy, radiation, graft or "
+              "cell depletion of the marrow (a fall after one of those is its own)")
     return [NotedColumn(ANC_BELOW_AGAIN, "flag", f"1 if ANC fell below 0.5e9/L again {window} (0 where it "
                             "stayed at or above it, or never fell below it after the graft; none where neutrophils "
-                            f"did not engraft, or where it did not fall and the run ends before "
+                            f"did not engraft, where the next of those comes before engraftment (no window), or "
+                            f"where it did not fall and the run ends before "
                             f"{ANC_AGAIN_DECIDED_DAYS:g} days after engraftment: not yet decidable; {see})", flag,
                             note),
             EndpointColumn(f"{ANC_BELOW_AGAIN}_day", "day after graft", f"first day {window} with ANC < 0.5e9/L "

@@ -741,9 +741,9 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
     table: a transplant physician read the engraftment days at the top and had to scroll past every plot for the
     chimerism (firsthour)."""
     from hemasim.interventions.chimerism import FULL_DONOR, chimerism_by_day
-    from hemasim.interventions.transplant import has_lineage_chimerism
+    from hemasim.interventions.transplant import chimerism_after, has_lineage_chimerism
 
-    cells, shown = [], False
+    cells, shown, since = [], False, "after the graft"
     for column in by_column:
         result = results.get(column)
         by_day = chimerism_by_day(result) if result is not None and has_lineage_chimerism(result) else None
@@ -751,6 +751,9 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
             cells.append("<td>&ndash;</td>")
             continue
         shown = True
+        spec = result.record.scenario if result is not None else None
+        if spec is not None and since == "after the graft":  # a tandem's later allogeneic graft, named (review36h)
+            since = chimerism_after(spec.interventions)
         d, t, m = next((row for row in by_day[1] if row[0] == KEY_CHIMERISM_DAY), by_day[1][-1])
         day = "" if d == KEY_CHIMERISM_DAY else f" (day {d}: the run ends sooner)"
         if t is None or m is None:  # no output between the graft and the day: no value, as the endpoints have none
@@ -762,9 +765,10 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
     if not shown:
         return []
     definition = ("donor share of blood T cells (CD3+) and of myeloid cells (neutrophils and monocytes) on day "
-                  f"{KEY_CHIMERISM_DAY} after the graft; full donor chimerism is ≥ {100 * FULL_DONOR:g}%. The lineage "
+                  f"{KEY_CHIMERISM_DAY} {since}; full donor chimerism is ≥ {100 * FULL_DONOR:g}%. The lineage "
                   "chimerism table below the plots gives days 14 to 365.")
-    return [f"<tr>{row_head(f'Donor chimerism on day {KEY_CHIMERISM_DAY} after graft', definition)}{''.join(cells)}</tr>"]
+    head = f"Donor chimerism on day {KEY_CHIMERISM_DAY} " + ("after graft" if since == "after the graft" else since)
+    return [f"<tr>{row_head(head, definition)}{''.join(cells)}</tr>"]
 
 
 def full_donor_lost_text(values: Mapping[str, EndpointValue], end: Mapping[str, tuple[float, float]] | None = None

@@ -1013,6 +1013,24 @@ def _chemotherapy_after_graft(scenario: Scenario) -> Iterator[Implausible]:
                 "a T-cell-depleted graft the transplant's cd3_per_kg")
 
 
+def _autograft_before_allograft(scenario: Scenario) -> Iterator[Implausible]:
+    """An autologous graft before an allogeneic one (a tandem auto-then-allo): the model tags every graft's cells
+    alike as "donor" cells, not yet by the graft they came from, so the donor chimerism after the allogeneic graft
+    counts the patient's own autograft cells as donor (review36h: melphalan and an autograft on day 2, the allogeneic
+    graft on day 98: donor ANC share 0.49 on day 97, before any allogeneic cell)."""
+    from hemasim.interventions.transplant import autograft_before_allograft
+
+    if not autograft_before_allograft(scenario.interventions):
+        return
+    i = next(i for i, iv in enumerate(scenario.interventions)
+             if iv.kind == "transplant" and getattr(iv, "donor", "") == "allogeneic")
+    yield f"interventions.{i}.donor", (
+        "an allogeneic graft after an autologous one: the model tags both grafts' cells as graft (\"donor\") cells, "
+        "not by the graft they came from, so the donor chimerism after the allogeneic graft counts the patient's own "
+        "autograft cells as donor (its endpoints say \"graft-derived cells (the autograft's included)\"); read it as "
+        "the share of graft-derived cells, not the allogeneic donor's")
+
+
 def _antigens_alike(scenario: Scenario) -> Iterator[Implausible]:
     """Two antigens vaccinated in one scenario: an antigen's name only labels its vaccine response (every antigen runs
     with the same response parameters, docs/immunity.md), so tetanus and pneumococcus given alike read the same
@@ -1107,6 +1125,7 @@ def _in_range(scenario: Scenario) -> list[Implausible]:
     out += _ac_pairing(scenario)
     out += _no_alloreactivity(scenario)
     out += _chemotherapy_after_graft(scenario)
+    out += _autograft_before_allograft(scenario)
     out += _antigens_alike(scenario)
     return out
 
