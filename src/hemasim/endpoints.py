@@ -145,6 +145,10 @@ AT_RUN_END = "_at_run_end"
 #: on-demand filgrastim after 4 Gy the ANC recovered on day 14 and fell below 0.5 again on day 17: uxmend34,
 #: docs/getting_started.md, tests/test_docs34.py)
 FELL_AGAIN = "_fell_again"
+#: suffix of a flag column (1/0): the flag's read-out is not yet decidable for this patient (the run ends before the
+#: day it is decided on), so that a cohort's summary tells those apart from patients the flag does not apply to (not
+#: engrafted) and gives no share while any is undecided (review36h)
+UNDECIDED_SUFFIX = "_undecided"
 #: which scenario field sets how long a run lasts, said wherever a read-out is cut short by its end
 RUN_LONGER = "run longer to see it (duration_days sets the run's length)"
 

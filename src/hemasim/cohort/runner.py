@@ -69,6 +69,7 @@ from hemasim.endpoints import (
     AT_RUN_END,
     DEFAULT_ENDPOINTS,
     FELL_AGAIN,
+    UNDECIDED_SUFFIX,
     Endpoint,
     FinalValue,
     chemotherapy_dose_days,
@@ -528,8 +529,19 @@ def _endpoint_meta(paths: Sequence[Path]) -> dict[str, EndpointMeta]:
     for p in paths:
         raw = (pq.read_schema(p).metadata or {}).get(ENDPOINT_META_KEY)
         if raw:
-            out.update({k: (v[0], v[1], v[2] if len(v) > 2 else None) for k, v in json.loads(raw).items()})
+            merge_endpoint_meta(out, {k: (v[0], v[1], v[2] if len(v) > 2 else None) for k, v in json.loads(raw).items()})
     return out
+
+
+def merge_endpoint_meta(into: dict[str, EndpointMeta], part: dict[str, EndpointMeta]) -> None:
+    """Add one partition's column metadata to ``into`` (in partition order). A column's missing-value note is each
+    partition's own (one partition has undecided patients, the next none): the notes are all kept, joined with "; "
+    and deduplicated by their "; "-separated parts in first-seen order, and an empty one erases none (a later
+    partition's overwrote the earlier ones, and an undecided cohort's summary lost its note; review36h)."""
+    for name, (unit, definition, missing) in part.items():
+        before = into.get(name, (None, None, None))[2]
+        parts = [*(before or "").split("; "), *(missing or "").split("; ")]
+        into[name] = (unit, definition, "; ".join(dict.fromkeys(x for x in parts if x)) or None)
 
 
 def _sha256(path: Path) -> str:
@@ -987,7 +999,15 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     # IgG before the series); the row's ``missing`` when no patient has one: no share of patients "reached" it
     why = getattr(e, "missing", None)
     note = why if not len(finite) else None
-    if why is not None and why.startswith(UNDECIDED) and 0 < len(finite) < len(v):
+    undecided_column = f"{e.name}{UNDECIDED_SUFFIX}"
+    if e.unit == "flag" and undecided_column in ep:
+        # the patients the flag is not yet decidable for, told apart from those it does not apply to (not engrafted):
+        # a share of the decided ones is biased towards those decided early (those who fell; review36h), so none
+        k = int(np.nansum(ep[undecided_column].to_numpy(dtype=np.float64) > 0))
+        if k:
+            note = (f"no share: {k} of the {len(v)} patients {'is' if k == 1 else 'are'} {UNDECIDED} (see "
+                    f"{undecided_column}; {why or 'the run ends before the day it is decided on'})")
+    elif why is not None and why.startswith(UNDECIDED) and 0 < len(finite) < len(v):
         # undecided for some (the run ends before the day it is decided on): a share of the others counts only those
         # decided early (primary graft failure: those engrafted by the run's end, "0%"; review36d), so none
         k = len(v) - len(finite)
@@ -1029,8 +1049,8 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     if kept is not None:
         ep = pd.concat([kept.endpoints[k] for k in range(len(parts))], ignore_index=True)
         meta: dict[str, EndpointMeta] = {}
-        for k in range(len(parts)):  # as _endpoint_meta reads them: in partition order, later ones win
-            meta.update(kept.meta[k])
+        for k in range(len(parts)):  # as _endpoint_meta reads them: in partition order, every note kept
+            merge_endpoint_meta(meta, kept.meta[k])
     else:
         ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         meta = _endpoint_meta(parts)

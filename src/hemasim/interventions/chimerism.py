@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.endpoints import daily_ok, first_run, reads_on_day, value_on_day
+from hemasim.endpoints import UNDECIDED_SUFFIX, daily_ok, first_run, reads_on_day, value_on_day
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, NotedColumn, ReportSection
 from hemasim.interventions.transplant import (
     SHARE_UNIT_NOTE,
@@ -111,6 +111,10 @@ class LineageChimerism(EndpointFamily):
                                 f"{stretch} (none where it never reached it, or where a stretch below it starts "
                                 f"under {FULL_DONOR_LOST_DAYS:g} days before the run's end: not yet decidable)",
                                 lost_flag, note),
+                    EndpointColumn(f"{name.removesuffix('_day')}_lost{UNDECIDED_SUFFIX}", "flag", f"1 where "
+                                   f"{name.removesuffix('_day')}_lost is not yet decidable: a stretch below "
+                                   f"{FULL_DONOR:g} still open at the run's end, under {FULL_DONOR_LOST_DAYS:g} days",
+                                   cut.astype(np.float64)),
                     EndpointColumn(f"{name.removesuffix('_day')}_lost_day", "day after graft", f"first day {since} "
                                    f"of the first stretch after full_donor_{lineage}_chimerism_day with the donor "
                                    f"share of {label} {cells} below {FULL_DONOR:g} {stretch} (none where it stayed "
@@ -127,6 +131,7 @@ class LineageChimerism(EndpointFamily):
             out.update({f"donor_{lineage}_chimerism_day{d}": "fraction" for d in CHIMERISM_DAYS})
             out[f"full_donor_{lineage}_chimerism_day"] = "day after graft"
             out[f"full_donor_{lineage}_chimerism_lost"] = "flag"
+            out[f"full_donor_{lineage}_chimerism_lost{UNDECIDED_SUFFIX}"] = "flag"
             out[f"full_donor_{lineage}_chimerism_lost_day"] = "day after graft"
             out[f"full_donor_{lineage}_chimerism_regained_day"] = "day after graft"
         return out

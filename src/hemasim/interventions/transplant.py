@@ -13,7 +13,7 @@ from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
 from hemasim.clinical_thresholds import thresholds_over_run
-from hemasim.endpoints import DID_NOT_FALL, reads_on_day, recovery_days, value_on_day
+from hemasim.endpoints import DID_NOT_FALL, UNDECIDED_SUFFIX, reads_on_day, recovery_days, value_on_day
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -299,6 +299,9 @@ def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_
                             f"where it did not fall and the run ends before "
                             f"{ANC_AGAIN_DECIDED_DAYS:g} days after engraftment: not yet decidable; {see})", flag,
                             note),
+            EndpointColumn(f"{ANC_BELOW_AGAIN}{UNDECIDED_SUFFIX}", "flag", f"1 where {ANC_BELOW_AGAIN} is not yet "
+                           f"decidable: neutrophils engrafted, ANC did not fall again and the run ends before "
+                           f"{ANC_AGAIN_DECIDED_DAYS:g} days after engraftment", undecided.astype(np.float64)),
             EndpointColumn(f"{ANC_BELOW_AGAIN}_day", "day after graft", f"first day {window} with ANC < 0.5e9/L "
                            "(none where it did not fall below it again)", first),
             EndpointColumn("days_anc_below_0p5_after_engraftment", "day", f"days with ANC < 0.5e9/L {window} "
@@ -453,7 +456,8 @@ class TransplantEndpoints(EndpointFamily):
         days = ["neutrophil_engraftment_day", "platelet_engraftment_day",
                 *(f"{label}_50pct_normal_day" for _, _, label in RECOVERY_LINEAGES), "cd4_200_day", CD4_FOR_AGE]
         return {**{d: "day after graft" for d in days}, **{f"{d}{DID_NOT_FALL}": "flag" for d in days},
-                "primary_graft_failure": "flag", ANC_BELOW_AGAIN: "flag", f"{ANC_BELOW_AGAIN}_day": "day after graft",
+                "primary_graft_failure": "flag", ANC_BELOW_AGAIN: "flag",
+                f"{ANC_BELOW_AGAIN}{UNDECIDED_SUFFIX}": "flag", f"{ANC_BELOW_AGAIN}_day": "day after graft",
                 "days_anc_below_0p5_after_engraftment": "day",
                 "hemoglobin_max_after_engraftment": "g/dL", "hemoglobin_max_after_engraftment_day": "day after graft",
                 "hemoglobin_max_over_set_point": "1",

@@ -760,7 +760,8 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
             cells.append(f"<td>no value{day}: no output between the graft and day {d}</td>")
             continue
         # the lineage chimerism table's numbers (one decimal: "100.0%")
-        lost = html.escape(full_donor_lost_text(by_column[column], _end_shares(result) if result is not None else None))
+        lost = html.escape(full_donor_lost_text(by_column[column], _end_shares(result) if result is not None else None,
+                                               "after the graft" if spec is None else chimerism_after(spec.interventions)))
         cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}{lost}</td>")
     if not shown:
         return []
@@ -771,15 +772,18 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
     return [f"<tr>{row_head(head, definition)}{''.join(cells)}</tr>"]
 
 
-def full_donor_lost_text(values: Mapping[str, EndpointValue], end: Mapping[str, tuple[float, float]] | None = None
-                         ) -> str:
+def full_donor_lost_text(values: Mapping[str, EndpointValue], end: Mapping[str, tuple[float, float]] | None = None,
+                         since: str = "after the graft") -> str:
     """"; T cells full donor (≥ 95%) from day 7 after graft, below 95% for 7 days or more from day 60, ≥ 95% again
     from day 300": the caveat of a lineage whose full donor share fell back (``full_donor_*_chimerism_lost``); a cord
     graft's T cells read 99.7% on day 14, 58% on day 180 and 99% on day 365 beside a full donor day of 7 (ux36).
     Where it was not regained, the share at the run's end from ``end`` (lineage -> (day after graft, share)), so that
-    "below 95% again" does not read as lasting when it is back (review36g). Empty where none fell back."""
+    "below 95% again" does not read as lasting when it is back (review36g). Empty where none fell back. ``since``: how
+    the chimerism days are counted (:func:`hemasim.interventions.transplant.chimerism_after`: from the allogeneic
+    graft after an autograft, which "after graft" misread; review36h)."""
     from hemasim.interventions.chimerism import FULL_DONOR, FULL_DONOR_LOST_DAYS
 
+    after = "after graft" if since == "after the graft" else since
     parts = []
     for lineage, words in (("t", "T cells"), ("myeloid", "myeloid cells")):
         lost, day = values.get(f"full_donor_{lineage}_chimerism_lost"), values.get(
@@ -787,14 +791,14 @@ def full_donor_lost_text(values: Mapping[str, EndpointValue], end: Mapping[str, 
         full = values.get(f"full_donor_{lineage}_chimerism_day")
         if lost is None or lost.value != 1 or day is None or day.value is None or full is None or full.value is None:
             continue
-        text = (f"{words} full donor (≥ {100 * FULL_DONOR:g}%) from day {full.value:g} after graft, below "
+        text = (f"{words} full donor (≥ {100 * FULL_DONOR:g}%) from day {full.value:g} {after}, below "
                 f"{100 * FULL_DONOR:g}% for {FULL_DONOR_LOST_DAYS:g} days or more from day {day.value:g}")
         regained = values.get(f"full_donor_{lineage}_chimerism_regained_day")
         if regained is not None and regained.value is not None:
             text += f", ≥ {100 * FULL_DONOR:g}% again from day {regained.value:g}"
         elif end is not None and lineage in end:
             end_day, share = end[lineage]
-            text += f", {percent_number(share)}% at the run's end (day {end_day:g} after graft)"
+            text += f", {percent_number(share)}% at the run's end (day {end_day:g} {after})"
         parts.append(f"{text} (the lineage chimerism table gives the days)")
     return "".join(f"; {p}" for p in parts)
 
