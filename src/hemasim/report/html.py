@@ -123,7 +123,7 @@ def name_html(name: str) -> str:
 
 
 #: the endpoint table's groups, in order: (title, pattern of the names, whether the group starts collapsed). A name's
-#: ``_did_not_fall`` / ``_did_not_rise`` / ``_at_run_end`` flag goes with the endpoint it qualifies. An allogeneic transplant's table had
+#: ``_did_not_fall`` / ``_did_not_rise`` / ``_at_run_end`` / ``_undecided`` flag goes with the endpoint it qualifies. An allogeneic transplant's table had
 #: 79 rows in one list, 28 of them the donor share of each count on four days (report36)
 ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # a course of chemotherapy cycles (hemasim.interventions.chemo_cycles), after the run's counts
@@ -155,7 +155,7 @@ OTHER_GROUP = "Other endpoints"
 
 def endpoint_group(name: str) -> tuple[str, bool]:
     """The endpoint table's group of an endpoint (:data:`ENDPOINT_GROUPS`) and whether it starts collapsed."""
-    base = re.sub(r"_(did_not_(fall|rise)|at_run_end)$", "", name)
+    base = re.sub(r"_(did_not_(fall|rise)|at_run_end|undecided)$", "", name)
     if base in {e.name for e in DEFAULT_ENDPOINTS}:
         return COUNTS_GROUP, False
     for title, pattern, collapsed in ENDPOINT_GROUPS:
