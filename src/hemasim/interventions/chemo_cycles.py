@@ -10,6 +10,7 @@ cohort's endpoints."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ from hemasim.endpoints import (
     cycle_days_below,
     cycle_nadirs,
 )
-from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily
+from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, NotedColumn
 
 if TYPE_CHECKING:
     from hemasim.interventions.chemotherapy import ChemotherapySpec
@@ -79,15 +80,9 @@ def listed_cycles(n_cycles: int) -> list[int]:
     return list(range(1, n_cycles + 1)) if n_cycles <= ALL_CYCLES else [*range(1, FIRST_CYCLES + 1), n_cycles]
 
 
-class NotGivenColumn(EndpointColumn):
-    """A per-cycle endpoint whose missing value means the cycle was not given within the run (the cohort summary's
-    ``no_value_note``), not "not reached"."""
-
-    __slots__ = ()
-
-    @property
-    def missing(self) -> str | None:
-        return _NOT_GIVEN
+#: A per-cycle endpoint whose missing value means the cycle was not given within the run (the cohort summary's
+#: ``no_value_note``), not "not reached".
+NotGivenColumn = functools.partial(NotedColumn, note=_NOT_GIVEN)
 
 
 class CycleEndpoints(EndpointFamily):

@@ -8,6 +8,7 @@ low on its planned day. Everything is checked before any simulation, and errors 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -24,7 +25,7 @@ from hemasim.interventions.base import (
     ExtensionOrder,
     ExtensionRequest,
     InterventionSpec,
-    NotComputedColumn,
+    NotedColumn,
     ReportSection,
     ScenarioFacts,
     Strict,
@@ -536,14 +537,8 @@ def dose_endpoint_values(log: Sequence[Mapping[str, object]], n: int, drugs: Seq
 CELL_CLEARED_NOTE = "not computed: its clearance runs through the neutrophils"
 
 
-class _CellClearedColumn(NotComputedColumn):
-    """A Cmax (or its day) of a drug cleared through the neutrophils, not re-integrated apart from the cells."""
-
-    __slots__ = ()
-
-    @property
-    def missing(self) -> str | None:
-        return CELL_CLEARED_NOTE
+#: A Cmax (or its day) of a drug cleared through the neutrophils, not re-integrated apart from the cells.
+_CellClearedColumn = functools.partial(NotedColumn, note=CELL_CLEARED_NOTE)
 
 
 class DrugEndpoints(EndpointFamily):

@@ -3,6 +3,7 @@ immune-recovery and chimerism endpoints."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -319,14 +320,8 @@ CD4_FOR_AGE = "cd4_for_age_day"
 GRAFT_FAILURE_UNDECIDED = "not yet decidable: the run ends before day 28 after the graft, without an engraftment"
 
 
-class _UndecidedColumn(EndpointColumn):
-    """Primary graft failure, whose missing value says why (not "not reached")."""
-
-    __slots__ = ()
-
-    @property
-    def missing(self) -> str | None:
-        return GRAFT_FAILURE_UNDECIDED
+#: Primary graft failure, whose missing value says why (not "not reached").
+_UndecidedColumn = functools.partial(NotedColumn, note=GRAFT_FAILURE_UNDECIDED)
 
 
 def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],

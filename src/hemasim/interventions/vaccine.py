@@ -168,15 +168,9 @@ Kills = tuple[tuple[float, ...], ...]
 NO_FOLD_RISE = "none: no IgG at the series' first dose (under the assay floor; read the relative response)"
 
 
-class _FoldRiseColumn(EndpointColumn):
-    """A fold-rise column: a patient without IgG at the series' first dose has none, and says why (not "not
-    reached": nothing was left to reach)."""
-
-    __slots__ = ()
-
-    @property
-    def missing(self) -> str | None:
-        return NO_FOLD_RISE
+#: A fold-rise column: a patient without IgG at the series' first dose has none, and says why (not "not reached":
+#: nothing was left to reach).
+_FoldRiseColumn = functools.partial(NotedColumn, note=NO_FOLD_RISE)
 
 
 #: why a relative response has none: the reference adult's IgG did not rise over the series
@@ -184,14 +178,8 @@ NO_REFERENCE_RISE = ("none: a healthy adult given the same doses and kills has n
                      "the assay floor; read the IgG itself)")
 
 
-class _NoReferenceRiseColumn(EndpointColumn):
-    """A relative response (or its responder flag) without a reference rise to be relative to, and why."""
-
-    __slots__ = ()
-
-    @property
-    def missing(self) -> str | None:
-        return NO_REFERENCE_RISE
+#: A relative response (or its responder flag) without a reference rise to be relative to, and why.
+_NoReferenceRiseColumn = functools.partial(NotedColumn, note=NO_REFERENCE_RISE)
 
 
 #: the day-28 read-outs' day: this many days after an antigen's last dose
