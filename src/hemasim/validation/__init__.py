@@ -304,14 +304,20 @@ def needs_paired(target: dict[str, Any]) -> bool:
     return target.get("band_basis") in PAIRED_BAND_BASES and (unit == "ratio" or "difference" in unit)
 
 
+def _check_declared_flag(target: dict[str, Any], where: str, field: str, needed: bool, why: str) -> None:
+    """``field`` a bool where given, and given (no default) where ``needed``; ``why``: what the missing flag says."""
+    if field in target and not isinstance(target[field], bool):
+        raise ValueError(f"{where}: {field} is {target[field]!r}; allowed: true, false")
+    if needed and field not in target:
+        raise ValueError(f"{where}: {field} is missing; {why}")
+
+
 def _check_paired(target: dict[str, Any], where: str) -> None:
     """``paired`` a bool where given, and given (no default) wherever :func:`needs_paired` says so."""
-    if "paired" in target and not isinstance(target["paired"], bool):
-        raise ValueError(f"{where}: paired is {target['paired']!r}; allowed: true, false")
-    if needs_paired(target) and "paired" not in target:
-        raise ValueError(f"{where}: paired is missing; a ratio or difference banded on an interval says whether its "
-                         "two estimates come from the same subjects (true) or different groups (false): "
-                         "docs/validation.md, 'Paired measurements: the audit'")
+    _check_declared_flag(target, where, "paired", needs_paired(target),
+                         "a ratio or difference banded on an interval says whether its two estimates come from the "
+                         "same subjects (true) or different groups (false): docs/validation.md, 'Paired measurements: "
+                         "the audit'")
 
 
 def needs_envelope(target: dict[str, Any]) -> bool:
@@ -323,12 +329,9 @@ def needs_envelope(target: dict[str, Any]) -> bool:
 def _check_envelope(target: dict[str, Any], where: str) -> None:
     """``envelope`` a bool where given, given (no default) wherever :func:`needs_envelope` says so, and true only
     there (the summary counts it inside the passes on an estimate's uncertainty)."""
-    if "envelope" in target and not isinstance(target["envelope"], bool):
-        raise ValueError(f"{where}: envelope is {target['envelope']!r}; allowed: true, false")
-    if needs_envelope(target) and "envelope" not in target:
-        raise ValueError(f"{where}: envelope is missing; a band on an estimate's uncertainty says whether it is the "
-                         "envelope of several estimates' intervals (true) or one estimate's (false): "
-                         "docs/validation.md, 'How the bands were sourced'")
+    _check_declared_flag(target, where, "envelope", needs_envelope(target),
+                         "a band on an estimate's uncertainty says whether it is the envelope of several estimates' "
+                         "intervals (true) or one estimate's (false): docs/validation.md, 'How the bands were sourced'")
     if target.get("envelope") is True and not needs_envelope(target):
         raise ValueError(f"{where}: envelope: true is only for band_basis uncertainty (this one is "
                          f"{target.get('band_basis')!r})")
