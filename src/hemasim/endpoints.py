@@ -403,7 +403,8 @@ def _label(x: float) -> str:
     return f"{x:g}".replace(".", "p")
 
 
-def _short(observable: str) -> str:
+def short_name(observable: str) -> str:
+    """An observable's name in its endpoints' names, without the unit: ``platelets_1e9_per_L`` -> ``platelets``."""
     return observable.rsplit("_", 3)[0]
 
 
@@ -431,7 +432,7 @@ class Nadir(_CutShortByRunEnd):
 
     @property
     def name(self) -> str:
-        return f"{_short(self.observable)}_nadir"
+        return f"{short_name(self.observable)}_nadir"
 
     @property
     def unit(self) -> str:
@@ -449,7 +450,7 @@ class Nadir(_CutShortByRunEnd):
 class DayOfNadir(_CutShortByRunEnd):
     @property
     def name(self) -> str:
-        return f"{_short(self.observable)}_nadir_day"
+        return f"{short_name(self.observable)}_nadir_day"
 
     unit = "day"
 
@@ -478,7 +479,7 @@ class DaysBelow(Endpoint):
 
     @property
     def name(self) -> str:
-        return f"days_{_short(self.observable)}_below_{_label(self.threshold)}"
+        return f"days_{short_name(self.observable)}_below_{_label(self.threshold)}"
 
     unit = "day"
 
@@ -596,20 +597,29 @@ class FinalValue(Endpoint):
         return v[:, -1].astype(np.float64)
 
 
+#: CTCAE v5.0 grade thresholds (NCI, Common Terminology Criteria for Adverse Events version 5.0, published 27 Nov
+#: 2017; read at https://docslib.org/doc/7752524/common-terminology-criteria-for-adverse-events-ctcae-version-5-0-published-november-27-2017):
+#: neutrophil count decreased grade 3 < 1.0, grade 4 < 0.5 x10^9/L; platelet count decreased grade 3 < 50, grade 4
+#: < 25 x10^9/L; anaemia grade 3 Hb < 8.0 g/dL. Written once: the run's endpoints, the per-cycle ones
+#: (:mod:`hemasim.interventions.chemo_cycles`) and the plots' red lines read them.
+ANC_GRADE3_1E9_PER_L, ANC_GRADE4_1E9_PER_L = 1.0, 0.5
+PLATELETS_GRADE3_1E9_PER_L, PLATELETS_GRADE4_1E9_PER_L = 50.0, 25.0
+HB_GRADE3_G_PER_DL = 8.0
+
 #: Endpoints computed for every run (CTCAE v5 grade thresholds; engraftment per EBMT/CIBMTR).
 DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
     Nadir("anc_1e9_per_L", "1e9/L"),
     DayOfNadir("anc_1e9_per_L"),
-    DaysBelow("anc_1e9_per_L", 1.0, "CTCAE grade >= 3 neutropenia"),
-    DaysBelow("anc_1e9_per_L", 0.5, "CTCAE grade 4 neutropenia; febrile-neutropenia risk window"),
+    DaysBelow("anc_1e9_per_L", ANC_GRADE3_1E9_PER_L, "CTCAE grade >= 3 neutropenia"),
+    DaysBelow("anc_1e9_per_L", ANC_GRADE4_1E9_PER_L, "CTCAE grade 4 neutropenia; febrile-neutropenia risk window"),
     FirstSustainedDay("anc_1e9_per_L", 0.5, 3, "neutrophil_recovery"),
     Nadir("platelets_1e9_per_L", "1e9/L"),
     DayOfNadir("platelets_1e9_per_L"),
-    DaysBelow("platelets_1e9_per_L", 50.0, "CTCAE grade >= 3 thrombocytopenia"),
-    DaysBelow("platelets_1e9_per_L", 25.0, "CTCAE grade 4 thrombocytopenia"),
+    DaysBelow("platelets_1e9_per_L", PLATELETS_GRADE3_1E9_PER_L, "CTCAE grade >= 3 thrombocytopenia"),
+    DaysBelow("platelets_1e9_per_L", PLATELETS_GRADE4_1E9_PER_L, "CTCAE grade 4 thrombocytopenia"),
     FirstSustainedDay("platelets_1e9_per_L", 20.0, 7, "platelet_recovery"),
     Nadir("hemoglobin_g_per_dL", "g/dL"),
-    DaysBelow("hemoglobin_g_per_dL", 8.0, "CTCAE grade >= 3 anaemia"),
+    DaysBelow("hemoglobin_g_per_dL", HB_GRADE3_G_PER_DL, "CTCAE grade >= 3 anaemia"),
     Nadir("lymphocytes_1e9_per_L", "1e9/L"),
     FinalValue("cd4_per_uL", "cells/uL"),
     FinalValue("cd8_per_uL", "cells/uL"),
