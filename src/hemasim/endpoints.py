@@ -213,16 +213,34 @@ def chemotherapy_blocks(scenario: Scenario) -> list[tuple[str, int, list[float],
     return out
 
 
-def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int], int], list[float], str]:
+@dataclass(frozen=True)
+class CycleBlock:
+    """Where a drug's cycle (as the administration log counts it, per regimen) stands in the run: the run's cycle
+    (from 1, as the per-cycle endpoints number it: ``anc_nadir_cycle5``), its block (from 1: the drugs given together
+    whose cycles follow one another, AC then docetaxel's two) and its cycle within the block (from 1, of
+    ``block_cycles``), and the block's drugs."""
+
+    run_cycle: int
+    block: int
+    cycle_in_block: int
+    block_cycles: int
+    drugs: tuple[str, ...]
+
+
+_Layout: TypeAlias = "tuple[dict[tuple[str, int, int], int], list[float], str, dict[tuple[str, int, int], CycleBlock]]"
+
+
+def _cycle_layout(scenario: Scenario | None) -> _Layout:
     """(drug, block, cycle as the log counts it from 1) -> the run's cycle (from 0); the run's cycles' planned first
     days; and why the run has no cycles of its own ('' where it has). The blocks whose planned courses overlap (a
     combination's drugs, a regimen phase's) make one course, whose cycle k is each block's cycle k: they must have
     as many cycles on one grid (the same gaps, first days less than a cycle apart: a regimen drug given on day 2 of
     each cycle); the courses follow one another. Two drugs on different schedules at once (docetaxel q21 with
     cyclophosphamide q14 from day 3) have no common cycle: the distinct first days made 7 "cycles" of 3 to 14 days,
-    each cutting the other drug's (review36e), so the run gets none and the reason."""
+    each cutting the other drug's (review36e), so the run gets none and the reason. Last, each key's
+    :class:`CycleBlock` (the administration table's label)."""
     if scenario is None:
-        return {}, [], ""
+        return {}, [], "", {}
     parts = sorted(chemotherapy_blocks(scenario), key=lambda p: p[2][0])
     courses: list[list[tuple[str, int, list[float], float]]] = []
     end = -np.inf
@@ -234,7 +252,8 @@ def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int],
         end = max(end, part[2][-1] + part[3]) if len(courses[-1]) > 1 else part[2][-1] + part[3]
     plan: dict[tuple[str, int, int], int] = {}
     firsts: list[float] = []
-    for course in courses:
+    blocks: dict[tuple[str, int, int], CycleBlock] = {}
+    for number, course in enumerate(courses, start=1):
         lead = course[0]
         for drug, _, starts, length in course[1:]:
             same = len(starts) == len(lead[2]) and np.allclose(np.diff(starts), np.diff(lead[2]), atol=_SAME_DAY)
@@ -243,12 +262,14 @@ def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int],
                 return {}, [], (f"{lead[0]} ({_course_text(lead[2], lead[3])}) and {drug} "
                                 f"({_course_text(starts, length)}) are given at once on different schedules: a cycle "
                                 "of one is no cycle of the other, so the run has no per-cycle endpoints (its own "
-                                "nadir and days below stand for the whole course)")
+                                "nadir and days below stand for the whole course)"), {}
+        drugs = tuple(dict.fromkeys(part[0] for part in course))
         for k in range(len(lead[2])):
             for drug, block, _, _ in course:
                 plan[(drug, block, k + 1)] = len(firsts)
+                blocks[(drug, block, k + 1)] = CycleBlock(len(firsts) + 1, number, k + 1, len(lead[2]), drugs)
             firsts.append(min(part[2][k] for part in course))
-    return plan, firsts, ""
+    return plan, firsts, "", blocks
 
 
 def _course_text(starts: list[float], length: float) -> str:
@@ -276,6 +297,14 @@ def chemotherapy_cycle_problem(scenario: Scenario | None) -> str:
     """Why ``scenario``'s chemotherapy has no per-cycle endpoints though it has cycles (two drugs given at once on
     different schedules), or ''."""
     return _cycle_layout(scenario)[2]
+
+
+def chemotherapy_cycle_blocks(scenario: Scenario | None) -> dict[tuple[str, int, int], CycleBlock]:
+    """(drug, its block among the drug's from 0, its cycle as the administration log counts it, from 1) -> its
+    :class:`CycleBlock`: the run's cycle the per-cycle endpoints give it and its block's own cycle number. Each
+    regimen counts its cycles from 1, so the administration table numbered AC-T's docetaxel cycles 1-4 where the
+    per-cycle endpoints call them cycles 5-8 (cycle37). Empty where :func:`chemotherapy_cycle_plan` is."""
+    return _cycle_layout(scenario)[3]
 
 
 def chemotherapy_cycle_starts(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],
