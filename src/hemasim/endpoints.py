@@ -191,19 +191,24 @@ def chemotherapy_doses(scenario: Scenario | None, administrations: Sequence[Mapp
 _SAME_DAY = 1e-6
 
 
-def chemotherapy_blocks(scenario: Scenario) -> list[tuple[str, int, list[float], float]]:
+def chemotherapy_blocks(scenario: Scenario, dosed: Sequence[tuple[Any, str]] | None = None
+                        ) -> list[tuple[str, int, list[float], float]]:
     """Each chemotherapy block of ``scenario`` (a ``chemotherapy`` intervention, a regimen's drug in one phase), in
     order: (drug, its block among the drug's, from 0, as :func:`hemasim.assembly.build_events` numbers its regimen,
-    its planned cycle starts, its cycle length, days: the schedule's every_days, of a list of days the last gap)."""
+    its planned cycle starts, its cycle length, days: the schedule's every_days, of a list of days the last gap).
+    ``dosed``: the scenario's dosed interventions with their drugs where the caller has read them (a regimen's file
+    and its drug sets are read from disk at each look: the report's drug section reads them once)."""
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
+    if dosed is None:
+        dosed = [(iv, drug_set_of(iv.drug_set).drug) for iv in dosed_interventions(scenario.interventions)
+                 if isinstance(iv, ChemotherapySpec)]
     out: list[tuple[str, int, list[float], float]] = []
     seen: dict[str, int] = {}
-    for iv in dosed_interventions(scenario.interventions):
+    for iv, drug in dosed:
         if not isinstance(iv, ChemotherapySpec):
             continue
-        drug = drug_set_of(iv.drug_set).drug
         block = seen.get(drug, 0)
         seen[drug] = block + 1
         starts = [float(x) for x in iv.schedule.cycle_starts()]
@@ -230,7 +235,7 @@ class CycleBlock:
 _Layout: TypeAlias = "tuple[dict[tuple[str, int, int], int], list[float], str, dict[tuple[str, int, int], CycleBlock]]"
 
 
-def _cycle_layout(scenario: Scenario | None) -> _Layout:
+def _cycle_layout(scenario: Scenario | None, dosed: Sequence[tuple[Any, str]] | None = None) -> _Layout:
     """(drug, block, cycle as the log counts it from 1) -> the run's cycle (from 0); the run's cycles' planned first
     days; and why the run has no cycles of its own ('' where it has). The blocks whose planned courses overlap (a
     combination's drugs, a regimen phase's) make one course, whose cycle k is each block's cycle k: they must have
@@ -241,7 +246,7 @@ def _cycle_layout(scenario: Scenario | None) -> _Layout:
     :class:`CycleBlock` (the administration table's label)."""
     if scenario is None:
         return {}, [], "", {}
-    parts = sorted(chemotherapy_blocks(scenario), key=lambda p: p[2][0])
+    parts = sorted(chemotherapy_blocks(scenario, dosed), key=lambda p: p[2][0])
     courses: list[list[tuple[str, int, list[float], float]]] = []
     end = -np.inf
     for part in parts:
@@ -299,12 +304,14 @@ def chemotherapy_cycle_problem(scenario: Scenario | None) -> str:
     return _cycle_layout(scenario)[2]
 
 
-def chemotherapy_cycle_blocks(scenario: Scenario | None) -> dict[tuple[str, int, int], CycleBlock]:
+def chemotherapy_cycle_blocks(scenario: Scenario | None, dosed: Sequence[tuple[Any, str]] | None = None
+                              ) -> dict[tuple[str, int, int], CycleBlock]:
     """(drug, its block among the drug's from 0, its cycle as the administration log counts it, from 1) -> its
     :class:`CycleBlock`: the run's cycle the per-cycle endpoints give it and its block's own cycle number. Each
     regimen counts its cycles from 1, so the administration table numbered AC-T's docetaxel cycles 1-4 where the
-    per-cycle endpoints call them cycles 5-8 (cycle37). Empty where :func:`chemotherapy_cycle_plan` is."""
-    return _cycle_layout(scenario)[3]
+    per-cycle endpoints call them cycles 5-8 (cycle37). Empty where :func:`chemotherapy_cycle_plan` is. ``dosed``:
+    as :func:`chemotherapy_blocks` takes it."""
+    return _cycle_layout(scenario, dosed)[3]
 
 
 def chemotherapy_cycle_starts(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],

@@ -132,7 +132,7 @@ def _drug_section(result: Result) -> str | None:
         return None
     esc = html.escape
     listed = _listed_days(dosing)
-    blocks = chemotherapy_cycle_blocks(result.record.scenario)
+    blocks = chemotherapy_cycle_blocks(result.record.scenario, [(iv, ds.drug) for iv, ds in dosing])
     several = len({b.block for b in blocks.values()}) > 1
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed, blocks))}</td>"
