@@ -189,3 +189,16 @@ def test_the_cohort_key_rows_give_each_cycles_thrombocytopenia():
     assert "1: 42 (day 14) · 2: 80 (day 20.5; still falling at its end in 100%)" in text
     assert "1: 60% (grade 4: 10%) · 2: 0% (grade 4: 0%)" in text
     assert "1: 11.2 · 2: 10.9 (still falling at its end in 50%)" in text
+
+
+@pytest.mark.integration
+def test_a_run_that_kept_the_anc_alone_keeps_the_anc_cycles_and_the_rdi():
+    # the platelets' and haemoglobin's cycles are families of their own: one not kept leaves the ANC's as they were
+    from dataclasses import replace
+
+    from hemasim.assembly import scenario_endpoints_not_kept
+
+    result = example_run("docetaxel_q3w.yaml")
+    unkept = scenario_endpoints_not_kept(result.record.scenario, replace(result, observed=["anc_1e9_per_L"]))
+    assert "platelets_nadir_cycle1" in unkept and "hemoglobin_nadir_cycle4" in unkept
+    assert "anc_nadir_cycle1" not in unkept and "docetaxel_relative_dose_intensity" not in unkept
