@@ -225,11 +225,11 @@ def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
     # a course of two or more chemotherapy cycles: its endpoints by cycle (the run's nadir is one cycle's: report36);
     # the module imported only then (a healthy run, goal 1, loads nothing more)
     if any(getattr(iv, "kind", None) in ("chemotherapy", "chemotherapy_regimen") for iv in scenario.interventions):
-        from hemasim.interventions.chemo_cycles import cycle_endpoints
+        from hemasim.interventions.chemo_cycles import cycle_count_endpoints, cycle_endpoints
 
         cycles = cycle_endpoints(scenario)
-        if cycles is not None:
-            families.append(cycles)
+        if cycles is not None:  # the ANC's, the dose rules' and the RDI, then the platelets' and haemoglobin's
+            families += [cycles, *cycle_count_endpoints(scenario)]
     if scenario.patient.autoimmune_disease is not None:
         from hemasim.interventions.disease_activity import DiseaseActivityEndpoints
 

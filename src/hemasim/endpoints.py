@@ -191,19 +191,24 @@ def chemotherapy_doses(scenario: Scenario | None, administrations: Sequence[Mapp
 _SAME_DAY = 1e-6
 
 
-def chemotherapy_blocks(scenario: Scenario) -> list[tuple[str, int, list[float], float]]:
+def chemotherapy_blocks(scenario: Scenario, dosed: Sequence[tuple[Any, str]] | None = None
+                        ) -> list[tuple[str, int, list[float], float]]:
     """Each chemotherapy block of ``scenario`` (a ``chemotherapy`` intervention, a regimen's drug in one phase), in
     order: (drug, its block among the drug's, from 0, as :func:`hemasim.assembly.build_events` numbers its regimen,
-    its planned cycle starts, its cycle length, days: the schedule's every_days, of a list of days the last gap)."""
+    its planned cycle starts, its cycle length, days: the schedule's every_days, of a list of days the last gap).
+    ``dosed``: the scenario's dosed interventions with their drugs where the caller has read them (a regimen's file
+    and its drug sets are read from disk at each look: the report's drug section reads them once)."""
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
+    if dosed is None:
+        dosed = [(iv, drug_set_of(iv.drug_set).drug) for iv in dosed_interventions(scenario.interventions)
+                 if isinstance(iv, ChemotherapySpec)]
     out: list[tuple[str, int, list[float], float]] = []
     seen: dict[str, int] = {}
-    for iv in dosed_interventions(scenario.interventions):
+    for iv, drug in dosed:
         if not isinstance(iv, ChemotherapySpec):
             continue
-        drug = drug_set_of(iv.drug_set).drug
         block = seen.get(drug, 0)
         seen[drug] = block + 1
         starts = [float(x) for x in iv.schedule.cycle_starts()]
@@ -213,17 +218,35 @@ def chemotherapy_blocks(scenario: Scenario) -> list[tuple[str, int, list[float],
     return out
 
 
-def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int], int], list[float], str]:
+@dataclass(frozen=True)
+class CycleBlock:
+    """Where a drug's cycle (as the administration log counts it, per regimen) stands in the run: the run's cycle
+    (from 1, as the per-cycle endpoints number it: ``anc_nadir_cycle5``), its block (from 1: the drugs given together
+    whose cycles follow one another, AC then docetaxel's two) and its cycle within the block (from 1, of
+    ``block_cycles``), and the block's drugs."""
+
+    run_cycle: int
+    block: int
+    cycle_in_block: int
+    block_cycles: int
+    drugs: tuple[str, ...]
+
+
+_Layout: TypeAlias = "tuple[dict[tuple[str, int, int], int], list[float], str, dict[tuple[str, int, int], CycleBlock]]"
+
+
+def _cycle_layout(scenario: Scenario | None, dosed: Sequence[tuple[Any, str]] | None = None) -> _Layout:
     """(drug, block, cycle as the log counts it from 1) -> the run's cycle (from 0); the run's cycles' planned first
     days; and why the run has no cycles of its own ('' where it has). The blocks whose planned courses overlap (a
     combination's drugs, a regimen phase's) make one course, whose cycle k is each block's cycle k: they must have
     as many cycles on one grid (the same gaps, first days less than a cycle apart: a regimen drug given on day 2 of
     each cycle); the courses follow one another. Two drugs on different schedules at once (docetaxel q21 with
     cyclophosphamide q14 from day 3) have no common cycle: the distinct first days made 7 "cycles" of 3 to 14 days,
-    each cutting the other drug's (review36e), so the run gets none and the reason."""
+    each cutting the other drug's (review36e), so the run gets none and the reason. Last, each key's
+    :class:`CycleBlock` (the administration table's label)."""
     if scenario is None:
-        return {}, [], ""
-    parts = sorted(chemotherapy_blocks(scenario), key=lambda p: p[2][0])
+        return {}, [], "", {}
+    parts = sorted(chemotherapy_blocks(scenario, dosed), key=lambda p: p[2][0])
     courses: list[list[tuple[str, int, list[float], float]]] = []
     end = -np.inf
     for part in parts:
@@ -234,7 +257,8 @@ def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int],
         end = max(end, part[2][-1] + part[3]) if len(courses[-1]) > 1 else part[2][-1] + part[3]
     plan: dict[tuple[str, int, int], int] = {}
     firsts: list[float] = []
-    for course in courses:
+    blocks: dict[tuple[str, int, int], CycleBlock] = {}
+    for number, course in enumerate(courses, start=1):
         lead = course[0]
         for drug, _, starts, length in course[1:]:
             same = len(starts) == len(lead[2]) and np.allclose(np.diff(starts), np.diff(lead[2]), atol=_SAME_DAY)
@@ -243,12 +267,14 @@ def _cycle_layout(scenario: Scenario | None) -> tuple[dict[tuple[str, int, int],
                 return {}, [], (f"{lead[0]} ({_course_text(lead[2], lead[3])}) and {drug} "
                                 f"({_course_text(starts, length)}) are given at once on different schedules: a cycle "
                                 "of one is no cycle of the other, so the run has no per-cycle endpoints (its own "
-                                "nadir and days below stand for the whole course)")
+                                "nadir and days below stand for the whole course)"), {}
+        drugs = tuple(dict.fromkeys(part[0] for part in course))
         for k in range(len(lead[2])):
             for drug, block, _, _ in course:
                 plan[(drug, block, k + 1)] = len(firsts)
+                blocks[(drug, block, k + 1)] = CycleBlock(len(firsts) + 1, number, k + 1, len(lead[2]), drugs)
             firsts.append(min(part[2][k] for part in course))
-    return plan, firsts, ""
+    return plan, firsts, "", blocks
 
 
 def _course_text(starts: list[float], length: float) -> str:
@@ -276,6 +302,16 @@ def chemotherapy_cycle_problem(scenario: Scenario | None) -> str:
     """Why ``scenario``'s chemotherapy has no per-cycle endpoints though it has cycles (two drugs given at once on
     different schedules), or ''."""
     return _cycle_layout(scenario)[2]
+
+
+def chemotherapy_cycle_blocks(scenario: Scenario | None, dosed: Sequence[tuple[Any, str]] | None = None
+                              ) -> dict[tuple[str, int, int], CycleBlock]:
+    """(drug, its block among the drug's from 0, its cycle as the administration log counts it, from 1) -> its
+    :class:`CycleBlock`: the run's cycle the per-cycle endpoints give it and its block's own cycle number. Each
+    regimen counts its cycles from 1, so the administration table numbered AC-T's docetaxel cycles 1-4 where the
+    per-cycle endpoints call them cycles 5-8 (cycle37). Empty where :func:`chemotherapy_cycle_plan` is. ``dosed``:
+    as :func:`chemotherapy_blocks` takes it."""
+    return _cycle_layout(scenario, dosed)[3]
 
 
 def chemotherapy_cycle_starts(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],
@@ -403,7 +439,8 @@ def _label(x: float) -> str:
     return f"{x:g}".replace(".", "p")
 
 
-def _short(observable: str) -> str:
+def short_name(observable: str) -> str:
+    """An observable's name in its endpoints' names, without the unit: ``platelets_1e9_per_L`` -> ``platelets``."""
     return observable.rsplit("_", 3)[0]
 
 
@@ -431,7 +468,7 @@ class Nadir(_CutShortByRunEnd):
 
     @property
     def name(self) -> str:
-        return f"{_short(self.observable)}_nadir"
+        return f"{short_name(self.observable)}_nadir"
 
     @property
     def unit(self) -> str:
@@ -449,7 +486,7 @@ class Nadir(_CutShortByRunEnd):
 class DayOfNadir(_CutShortByRunEnd):
     @property
     def name(self) -> str:
-        return f"{_short(self.observable)}_nadir_day"
+        return f"{short_name(self.observable)}_nadir_day"
 
     unit = "day"
 
@@ -478,7 +515,7 @@ class DaysBelow(Endpoint):
 
     @property
     def name(self) -> str:
-        return f"days_{_short(self.observable)}_below_{_label(self.threshold)}"
+        return f"days_{short_name(self.observable)}_below_{_label(self.threshold)}"
 
     unit = "day"
 
@@ -596,20 +633,29 @@ class FinalValue(Endpoint):
         return v[:, -1].astype(np.float64)
 
 
+#: CTCAE v5.0 grade thresholds (NCI, Common Terminology Criteria for Adverse Events version 5.0, published 27 Nov
+#: 2017; read at https://docslib.org/doc/7752524/common-terminology-criteria-for-adverse-events-ctcae-version-5-0-published-november-27-2017):
+#: neutrophil count decreased grade 3 < 1.0, grade 4 < 0.5 x10^9/L; platelet count decreased grade 3 < 50, grade 4
+#: < 25 x10^9/L; anaemia grade 3 Hb < 8.0 g/dL. Written once: the run's endpoints, the per-cycle ones
+#: (:mod:`hemasim.interventions.chemo_cycles`) and the plots' red lines read them.
+ANC_GRADE3_1E9_PER_L, ANC_GRADE4_1E9_PER_L = 1.0, 0.5
+PLATELETS_GRADE3_1E9_PER_L, PLATELETS_GRADE4_1E9_PER_L = 50.0, 25.0
+HB_GRADE3_G_PER_DL = 8.0
+
 #: Endpoints computed for every run (CTCAE v5 grade thresholds; engraftment per EBMT/CIBMTR).
 DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
     Nadir("anc_1e9_per_L", "1e9/L"),
     DayOfNadir("anc_1e9_per_L"),
-    DaysBelow("anc_1e9_per_L", 1.0, "CTCAE grade >= 3 neutropenia"),
-    DaysBelow("anc_1e9_per_L", 0.5, "CTCAE grade 4 neutropenia; febrile-neutropenia risk window"),
+    DaysBelow("anc_1e9_per_L", ANC_GRADE3_1E9_PER_L, "CTCAE grade >= 3 neutropenia"),
+    DaysBelow("anc_1e9_per_L", ANC_GRADE4_1E9_PER_L, "CTCAE grade 4 neutropenia; febrile-neutropenia risk window"),
     FirstSustainedDay("anc_1e9_per_L", 0.5, 3, "neutrophil_recovery"),
     Nadir("platelets_1e9_per_L", "1e9/L"),
     DayOfNadir("platelets_1e9_per_L"),
-    DaysBelow("platelets_1e9_per_L", 50.0, "CTCAE grade >= 3 thrombocytopenia"),
-    DaysBelow("platelets_1e9_per_L", 25.0, "CTCAE grade 4 thrombocytopenia"),
+    DaysBelow("platelets_1e9_per_L", PLATELETS_GRADE3_1E9_PER_L, "CTCAE grade >= 3 thrombocytopenia"),
+    DaysBelow("platelets_1e9_per_L", PLATELETS_GRADE4_1E9_PER_L, "CTCAE grade 4 thrombocytopenia"),
     FirstSustainedDay("platelets_1e9_per_L", 20.0, 7, "platelet_recovery"),
     Nadir("hemoglobin_g_per_dL", "g/dL"),
-    DaysBelow("hemoglobin_g_per_dL", 8.0, "CTCAE grade >= 3 anaemia"),
+    DaysBelow("hemoglobin_g_per_dL", HB_GRADE3_G_PER_DL, "CTCAE grade >= 3 anaemia"),
     Nadir("lymphocytes_1e9_per_L", "1e9/L"),
     FinalValue("cd4_per_uL", "cells/uL"),
     FinalValue("cd8_per_uL", "cells/uL"),

@@ -12,19 +12,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hemasim.endpoints import (
+    ANC_GRADE4_1E9_PER_L,
     AT_RUN_END,
     DID_NOT_FALL,
     NADIR_FALL,
+    PLATELETS_GRADE3_1E9_PER_L,
+    PLATELETS_GRADE4_1E9_PER_L,
+    DaysBelow,
     chemotherapy_cycle_plan,
     chemotherapy_cycle_starts,
     chemotherapy_doses,
     cycle_days_below,
     cycle_nadirs,
+    short_name,
 )
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, NotedColumn
 
@@ -32,23 +38,55 @@ if TYPE_CHECKING:
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.scenario import Scenario
 
-__all__ = ["CycleEndpoints", "cycle_endpoints"]
+__all__ = ["CycleCountEndpoints", "CycleEndpoints", "cycle_count_endpoints", "cycle_endpoints"]
 
 ANC = "anc_1e9_per_L"
+PLATELETS = "platelets_1e9_per_L"
+HB = "hemoglobin_g_per_dL"
 #: CTCAE v5 grade 4 neutropenia, ANC < 0.5e9/L (as the run's ``days_anc_below_0p5``)
-GRADE4_ANC = 0.5
+GRADE4_ANC = ANC_GRADE4_1E9_PER_L
 
 
-def cycle_nadir_name(k: int) -> str:
-    return f"anc_nadir_cycle{k}"
+@dataclass(frozen=True)
+class CycleCount:
+    """A count read by cycle: its observable, its word in a definition, its unit, the CTCAE thresholds whose days
+    each cycle counts (value, label) and whether its nadir's day is read too."""
+
+    observable: str
+    word: str
+    unit: str
+    thresholds: tuple[tuple[float, str], ...]
+    with_day: bool = True
 
 
-def cycle_nadir_day_name(k: int) -> str:
-    return f"anc_nadir_day_cycle{k}"
+#: The counts read by cycle, in order: the ANC (grade 4 days), the platelets (grade 3-4 and grade 4 days: what a
+#: thrombocytopenia by cycle is told by; an oncologist read no platelet by cycle, cycle37) and the haemoglobin's
+#: nadir alone (its fall over a course is slow: most cycles' lowest is where the next dose found it, which the
+#: ``_at_run_end`` flag says). The thresholds are the run's own (hemasim.endpoints, CTCAE v5.0).
+CYCLE_COUNTS: tuple[CycleCount, ...] = (
+    CycleCount(ANC, "ANC", "1e9/L", ((ANC_GRADE4_1E9_PER_L, "CTCAE grade 4 neutropenia"),)),
+    CycleCount(PLATELETS, "platelet count", "1e9/L",
+               ((PLATELETS_GRADE3_1E9_PER_L, "CTCAE grade >= 3 thrombocytopenia"),
+                (PLATELETS_GRADE4_1E9_PER_L, "CTCAE grade 4 thrombocytopenia"))),
+    CycleCount(HB, "haemoglobin", "g/dL", (), with_day=False),
+)
+
+
+def cycle_nadir_name(k: int, observable: str = ANC) -> str:
+    return f"{short_name(observable)}_nadir_cycle{k}"
+
+
+def cycle_nadir_day_name(k: int, observable: str = ANC) -> str:
+    return f"{short_name(observable)}_nadir_day_cycle{k}"
+
+
+def cycle_days_below_name(k: int, observable: str, threshold: float) -> str:
+    """``days_platelets_below_50_cycle2``: the run's ``days_*_below_*`` endpoint's name, of cycle k."""
+    return f"{DaysBelow(observable, threshold, '').name}_cycle{k}"
 
 
 def cycle_grade4_name(k: int) -> str:
-    return f"days_anc_below_0p5_cycle{k}"
+    return cycle_days_below_name(k, ANC, GRADE4_ANC)
 
 
 def cycle_delayed_name(k: int) -> str:
@@ -103,35 +141,7 @@ class CycleEndpoints(EndpointFamily):
         starts = chemotherapy_cycle_starts(self.scenario, log, n)
         out: list[EndpointColumn] = []
         if ANC in obs:
-            low, day, fallen, falling = cycle_nadirs(times, obs[ANC], starts)
-            grade4 = cycle_days_below(times, obs[ANC], starts, GRADE4_ANC)
-            given = ~np.isnan(low)
-            for k in self.cycles:
-                j = k - 1
-                at_end = (given[:, j] & falling[:, j]).astype(np.float64)  # 0 where not given: a share of all
-                out += [
-                    NotGivenColumn(cycle_nadir_name(k), "1e9/L", f"lowest {ANC} in chemotherapy cycle {k}, from its "
-                                   f"first dose to the patient's next cycle's (or the run's end); where the count was "
-                                   f"still falling then, the lowest so far, no nadir ({cycle_nadir_name(k)}"
-                                   f"{AT_RUN_END}); {_NOT_GIVEN}", low[:, j]),
-                    EndpointColumn(f"{cycle_nadir_name(k)}{AT_RUN_END}", "flag", f"1 when the ANC was still falling "
-                                   f"at the end of cycle {k} (the next dose or the run's end came first: its lowest "
-                                   f"value is no nadir), else 0 (and for a cycle not given)", at_end),
-                    EndpointColumn(cycle_nadir_day_name(k), CYCLE_DAY_UNIT, f"day of the ANC nadir of cycle {k}, "
-                                   f"counted from the cycle's first dose (day 0; the time to nadir); none when the "
-                                   f"count never fell more than {100 * NADIR_FALL:g}% below its value on that day, "
-                                   f"or the cycle was not given within the run; where it was still falling at the "
-                                   f"cycle's end, the day of its lowest value so far",
-                                   np.where(fallen[:, j], day[:, j], np.nan)),
-                    EndpointColumn(f"{cycle_nadir_day_name(k)}{AT_RUN_END}", "flag", f"1 when the ANC was still "
-                                   f"falling at the end of cycle {k}, else 0 (and for a cycle not given)", at_end),
-                    NotGivenColumn(f"{cycle_nadir_day_name(k)}{DID_NOT_FALL}", "flag", f"1 when the ANC never fell "
-                                   f"in cycle {k} (no nadir day), else 0; {_NOT_GIVEN}",
-                                   np.where(given[:, j], (~fallen[:, j]).astype(np.float64), np.nan)),
-                    NotGivenColumn(cycle_grade4_name(k), "day", f"days with {ANC} < {GRADE4_ANC:g} in cycle {k} "
-                                   f"(CTCAE grade 4 neutropenia; from its first dose to the patient's next cycle's, or "
-                                   f"the run's end); {_NOT_GIVEN}", grade4[:, j]),
-                ]
+            out += count_columns(CYCLE_COUNTS[0], self.cycles, times, obs[ANC], starts)
         out += self._rule_columns(log, n, starts)
         out += [EndpointColumn(rdi_name(drug), "fraction", self._rdi_definition(drug),
                                self._rdi(drug, log, n, float(times[-1]), ctx))
@@ -255,17 +265,91 @@ class CycleEndpoints(EndpointFamily):
         return full
 
     def units(self) -> dict[str, str]:
-        units: dict[str, str] = {}
+        units = count_units(CYCLE_COUNTS[0], self.cycles)
         for k in self.cycles:
-            units.update({cycle_nadir_name(k): "1e9/L", f"{cycle_nadir_name(k)}{AT_RUN_END}": "flag",
-                          cycle_nadir_day_name(k): CYCLE_DAY_UNIT, f"{cycle_nadir_day_name(k)}{AT_RUN_END}": "flag",
-                          f"{cycle_nadir_day_name(k)}{DID_NOT_FALL}": "flag", cycle_grade4_name(k): "day"})
             if self.delays:
                 units[cycle_delayed_name(k)] = "flag"
             if self.reductions:
                 units[cycle_reduced_name(k)] = "flag"
         units.update({rdi_name(d): "fraction" for d in self.drugs})
         return units
+
+
+class CycleCountEndpoints(EndpointFamily):
+    """The per-cycle endpoints of one count other than the ANC (:data:`CYCLE_COUNTS`: the platelets, the
+    haemoglobin): a family of its own, so that a run that kept the ANC alone (``observe=``) keeps the ANC's, the
+    dose rules' and the RDI columns as before."""
+
+    def __init__(self, count: CycleCount, n_cycles: int, scenario: Scenario) -> None:
+        self.count = count
+        self.cycles = listed_cycles(n_cycles)
+        self.scenario = scenario
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return [self.count.observable] if self.count.observable in available else []
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        if self.count.observable not in obs:
+            return []
+        starts = chemotherapy_cycle_starts(self.scenario, ctx.administrations, ctx.n_patients)
+        return count_columns(self.count, self.cycles, times, obs[self.count.observable], starts)
+
+    def units(self) -> dict[str, str]:
+        return count_units(self.count, self.cycles)
+
+
+def count_columns(count: CycleCount, cycles: Sequence[int], times: np.ndarray, v: np.ndarray, starts: np.ndarray
+                  ) -> list[EndpointColumn]:
+    """Per cycle of ``cycles`` (from 1), ``count``'s nadir (and its cut-short flag), its day in the cycle (and its flags) and its
+    days below each threshold: one rule for every count, the ANC's (cohortrep36, mend36e)."""
+    obs, word = count.observable, count.word
+    low, day, fallen, falling = cycle_nadirs(times, v, starts)
+    below = [(t, label, cycle_days_below(times, v, starts, t)) for t, label in count.thresholds]
+    given = ~np.isnan(low)
+    out: list[EndpointColumn] = []
+    for k in cycles:
+        j = k - 1
+        at_end = (given[:, j] & falling[:, j]).astype(np.float64)  # 0 where not given: a share of all
+        nadir, nadir_day = cycle_nadir_name(k, obs), cycle_nadir_day_name(k, obs)
+        out += [
+            NotGivenColumn(nadir, count.unit, f"lowest {obs} in chemotherapy cycle {k}, from its first dose to "
+                           f"the patient's next cycle's (or the run's end); where the count was still falling "
+                           f"then, the lowest so far, no nadir ({nadir}{AT_RUN_END}); {_NOT_GIVEN}", low[:, j]),
+            EndpointColumn(f"{nadir}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the end of "
+                           f"cycle {k} (the next dose or the run's end came first: its lowest value is no "
+                           f"nadir), else 0 (and for a cycle not given)", at_end),
+        ]
+        if count.with_day:
+            out += [
+                EndpointColumn(nadir_day, CYCLE_DAY_UNIT, f"day of the {word} nadir of cycle {k}, counted from "
+                               f"the cycle's first dose (day 0; the time to nadir); none when the count never "
+                               f"fell more than {100 * NADIR_FALL:g}% below its value on that day, or the cycle "
+                               f"was not given within the run; where it was still falling at the cycle's end, "
+                               f"the day of its lowest value so far", np.where(fallen[:, j], day[:, j], np.nan)),
+                EndpointColumn(f"{nadir_day}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the "
+                               f"end of cycle {k}, else 0 (and for a cycle not given)", at_end),
+                NotGivenColumn(f"{nadir_day}{DID_NOT_FALL}", "flag", f"1 when the {word} never fell in cycle "
+                               f"{k} (no nadir day), else 0; {_NOT_GIVEN}",
+                               np.where(given[:, j], (~fallen[:, j]).astype(np.float64), np.nan)),
+            ]
+        out += [NotGivenColumn(cycle_days_below_name(k, obs, t), "day", f"days with {obs} < {t:g} in cycle {k} "
+                               f"({label}; from its first dose to the patient's next cycle's, or the run's end); "
+                               f"{_NOT_GIVEN}", days[:, j])
+                for t, label, days in below]
+    return out
+
+
+def count_units(count: CycleCount, cycles: Sequence[int]) -> dict[str, str]:
+    """The units of :func:`count_columns`' columns."""
+    obs = count.observable
+    units: dict[str, str] = {}
+    for k in cycles:
+        units.update({cycle_nadir_name(k, obs): count.unit, f"{cycle_nadir_name(k, obs)}{AT_RUN_END}": "flag"})
+        if count.with_day:
+            units.update({cycle_nadir_day_name(k, obs): CYCLE_DAY_UNIT, f"{cycle_nadir_day_name(k, obs)}{AT_RUN_END}":
+                          "flag", f"{cycle_nadir_day_name(k, obs)}{DID_NOT_FALL}": "flag"})
+        units.update({cycle_days_below_name(k, obs, t): "day" for t, _ in count.thresholds})
+    return units
 
 
 def _cycle_length(starts: Sequence[float], every_days: float | None) -> float:
@@ -295,3 +379,10 @@ def cycle_endpoints(scenario: Scenario) -> CycleEndpoints | None:
     drugs = list(dict.fromkeys(drug_set_of(iv.drug_set).drug for iv in parts))
     actions = {r.action for iv in parts for r in iv.rules}
     return CycleEndpoints(n_cycles, drugs, "delay" in actions, "reduce" in actions, scenario)
+
+
+def cycle_count_endpoints(scenario: Scenario) -> list[CycleCountEndpoints]:
+    """The per-cycle endpoints of the platelets and the haemoglobin (:data:`CYCLE_COUNTS` after the ANC), where
+    :func:`cycle_endpoints` has the ANC's (two or more cycles on one grid); a model without the count has none."""
+    n_cycles = max(chemotherapy_cycle_plan(scenario).values(), default=-1) + 1
+    return [CycleCountEndpoints(c, n_cycles, scenario) for c in CYCLE_COUNTS[1:]] if n_cycles >= 2 else []

@@ -32,6 +32,7 @@ from hemasim.interventions.base import (
 )
 
 if TYPE_CHECKING:
+    from hemasim.endpoints import CycleBlock
     from hemasim.pharmacology.dosing import DoseRule, Regimen
     from hemasim.pharmacology.drug_sets import DrugSet
     from hemasim.simulation import Result
@@ -120,6 +121,7 @@ class Rule(Strict):
 def _drug_section(result: Result) -> str | None:
     import html  # its entity tables only when reporting (docs/performance.md, goal 1)
 
+    from hemasim.endpoints import chemotherapy_cycle_blocks
     from hemasim.pharmacology.dosing import ROUTE_WORDS
     from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
     from hemasim.report.plots import drug_figure
@@ -130,8 +132,10 @@ def _drug_section(result: Result) -> str | None:
         return None
     esc = html.escape
     listed = _listed_days(dosing)
+    blocks = chemotherapy_cycle_blocks(result.record.scenario, [(iv, ds.drug) for iv, ds in dosing])
+    several = len({b.block for b in blocks.values()}) > 1
     rows = "".join(
-        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
+        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed, blocks))}</td>"
         f"<td>{esc(ROUTE_WORDS.get(str(e['route']), str(e['route'])))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{esc(amount_text(float(e['planned_ug'])))}</td><td>{esc(amount_text(float(e['given_ug'])))}</td></tr>"
         for e in result.record.administrations)
@@ -141,7 +145,9 @@ def _drug_section(result: Result) -> str | None:
     sampled = _drawn_note(result, dosing)
     return (figure_html("Drugs", "drug concentrations", fig) + notes
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
-            + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (or dose n of N of a days list)</th><th>route</th>"
+            + "<table><tr><th>day of the run</th><th>drug</th>"
+            + ("<th>cycle of the run, as the per-cycle results number it (its block: the block's own cycle)</th>"
+               if several else "<th>cycle (or dose n of N of a days list)</th>") + "<th>route</th>"
             "<th>action</th>"
             f"<th>full dose</th><th>given</th></tr>{rows}</table>")
 
@@ -196,11 +202,24 @@ def _listed_days(dosing: Dosing) -> dict[str, int]:
     return out
 
 
-def _cycle_cell(entry: Mapping[str, object], listed: Mapping[str, int]) -> str:
-    """The administration table's cycle cell: the cycle, or for a list of days which of its doses ("dose 3 of 5")."""
+def _cycle_cell(entry: Mapping[str, object], listed: Mapping[str, int],
+                blocks: Mapping[tuple[str, int, int], CycleBlock] | None = None) -> str:
+    """The administration table's cycle cell: the cycle, or for a list of days which of its doses ("dose 3 of 5").
+    A run of two or more chemotherapy blocks given one after the other (``blocks``:
+    :func:`hemasim.endpoints.chemotherapy_cycle_blocks`) numbers the cycles through the run, as its per-cycle
+    endpoints and key results do, and names the block and its own cycle: "5 (block 2, docetaxel: its cycle 1 of
+    4)". Each regimen counts its cycles from 1, and AC-T's docetaxel rows read cycle 1 to 4 again, the cycles the
+    endpoints call 5 to 8 (cycle37). A drug outside the blocks (G-CSF) keeps its own count."""
     cycle = entry.get("cycle", "")
     n = listed.get(str(entry.get("drug")))
-    return f"dose {cycle} of {n}" if n is not None and cycle != "" else str(cycle)
+    own = f"dose {cycle} of {n}" if n is not None and cycle != "" else str(cycle)
+    if not blocks or cycle == "" or max(b.block for b in blocks.values()) < 2:
+        return own
+    at = blocks.get((str(entry.get("drug")), int(entry.get("block", 0)), int(cycle)))  # type: ignore[call-overload]
+    if at is None:
+        return own
+    its = own if n is not None else f"cycle {at.cycle_in_block} of {at.block_cycles}"
+    return f"{at.run_cycle} (block {at.block}, {' + '.join(at.drugs)}: its {its})"
 
 
 def pk_only_text(result: Result, dosing: Dosing | None = None) -> str:

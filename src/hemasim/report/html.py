@@ -127,7 +127,8 @@ def name_html(name: str) -> str:
 #: 79 rows in one list, 28 of them the donor share of each count on four days (report36)
 ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # a course of chemotherapy cycles (hemasim.interventions.chemo_cycles), after the run's counts
-    ("Chemotherapy cycles", re.compile(r"anc_nadir(_day)?_cycle\d+|days_anc_below_0p5_cycle\d+|"
+    ("Chemotherapy cycles", re.compile(r"(anc|platelets|hemoglobin)_nadir(_day)?_cycle\d+|"
+                                       r"days_(anc|platelets)_below_\w+_cycle\d+|"
                                        r"chemotherapy_cycle\d+_\w+|.*_relative_dose_intensity"), False),
     ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*|"
                                  r"anc_fell_below_0p5_after_engraftment(_day)?|days_anc_below_0p5_after_engraftment"),

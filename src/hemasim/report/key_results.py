@@ -20,10 +20,13 @@ import numpy as np
 
 from hemasim._confidence import Z_95
 from hemasim.endpoints import (
+    ANC_GRADE4_1E9_PER_L,
     DEFAULT_ENDPOINTS,
     DID_NOT_FALL,
     DID_NOT_FALL_NOTE,
     NADIR_FALL,
+    PLATELETS_GRADE3_1E9_PER_L,
+    PLATELETS_GRADE4_1E9_PER_L,
     RUN_LONGER,
     DayOfNadir,
     Nadir,
@@ -599,7 +602,7 @@ def cycle_days_below(result: Result, threshold: float, observable: str = "anc_1e
                                                          threshold)[0]]
 
 
-def _cycle_nadirs_text(result: Result) -> str:
+def _cycle_nadirs_text(result: Result, observable: str = "anc_1e9_per_L") -> str:
     """Each cycle's nadir and its day; "did not fall" for a cycle whose count never fell more than
     :data:`~hemasim.endpoints.NADIR_FALL` below where the cycle began, as the run's nadir day says it (a PK-only
     drug's cycle read "4.75 (day 0)": the baseline on the dose day, called a nadir). The rule is the nadir day's
@@ -607,13 +610,12 @@ def _cycle_nadirs_text(result: Result) -> str:
     lowest; "no output in it" for a cycle shorter than the output interval (its entry was dropped, and the later
     cycles' nadirs were shown under the numbers before theirs)."""
     starts = _given_cycle_starts(result)
-    if result.is_cohort or "anc_1e9_per_L" not in result.model.observable_names:
+    if result.is_cohort or observable not in result.model.observable_names:
         return ""
     if starts.shape[1] < 2:  # two drugs at once on different schedules have no cycles: say so (review36e)
         return chemotherapy_cycle_problem(result.record.scenario)
     # the per-cycle endpoints' rule (hemasim.endpoints.cycle_nadirs): read once, there
-    low, day, fallen, falling = endpoint_cycle_nadirs(result.times, result.observable("anc_1e9_per_L")[None, :],
-                                                      starts)
+    low, day, fallen, falling = endpoint_cycle_nadirs(result.times, result.observable(observable)[None, :], starts)
     return " · ".join(f"{i}: no output in it" if math.isnan(v) else
                       f"{i}: {count_text(v)} (day {d:g}; {CYCLE_CUT_SHORT})" if f and cut else
                       f"{i}: {count_text(v)} (day {d:g})" if f else f"{i}: did not fall"
@@ -637,7 +639,13 @@ _CYCLE_ROWS: dict[str, tuple[str, Any]] = {
                   _cycle_nadirs_text),
     # "1: 1 · 2: 1.25" had no unit and no word for the number before the colon (harden25)
     "days_anc_below_0p5": ("Days of grade 4 neutropenia in each cycle (cycle: days)",
-                           lambda r: _cycle_days_text(cycle_days_below(r, 0.5))),
+                           lambda r: _cycle_days_text(cycle_days_below(r, ANC_GRADE4_1E9_PER_L))),
+    # the platelets read by cycle as the ANC (cycle37: an oncologist found no platelet by cycle)
+    "platelets_nadir": ("Platelet nadir of each cycle, ×10⁹/L (its day: days after the cycle's first dose, which is "
+                        "day 0)", lambda r: _cycle_nadirs_text(r, "platelets_1e9_per_L")),
+    "days_platelets_below_25": ("Days of grade 4 thrombocytopenia in each cycle (cycle: days)",
+                                lambda r: _cycle_days_text(cycle_days_below(r, PLATELETS_GRADE4_1E9_PER_L,
+                                                                            "platelets_1e9_per_L"))),
 }
 
 
@@ -1007,7 +1015,7 @@ def _by_cycle(by_name: Mapping[str, Mapping[str, Any]], name: Any, text: Any) ->
 
 def _last_cycle(by_name: Mapping[str, Mapping[str, Any]]) -> int:
     """The highest cycle with a per-cycle nadir in the summary (0: none)."""
-    found = [int(m.group(1)) for n in by_name if (m := re.fullmatch(r"anc_nadir_cycle(\d+)", n))]
+    found = [int(m.group(2)) for n in by_name if (m := re.fullmatch(r"(anc|platelets|hemoglobin)_nadir_cycle(\d+)", n))]
     return max(found, default=0)
 
 
@@ -1021,16 +1029,14 @@ def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
     reduced and each drug's relative dose intensity, as Friberg-type papers and the labels report them. The run's
     nadir day of a three-cycle docetaxel cohort read "median day 50.5", cycle 3's (report36). Empty otherwise."""
     from hemasim.interventions.chemo_cycles import (
-        cycle_delayed_name,
-        cycle_grade4_name,
-        cycle_nadir_day_name,
+        HB,
+        PLATELETS,
+        cycle_days_below_name,
         cycle_nadir_name,
-        cycle_reduced_name,
     )
 
-    if cycle_nadir_name(1) not in by_name:
+    if not any(cycle_nadir_name(1, o) in by_name for o in ("anc_1e9_per_L", PLATELETS, HB)):
         return []
-    nadir, day, g4 = (by_name[f(1)] for f in (cycle_nadir_name, cycle_nadir_day_name, cycle_grade4_name))
 
     def median(row: Mapping[str, Any]) -> str:
         return "–" if row.get("median") is None else value_text(str(row["unit"]), cohort_number(str(row["unit"]),
@@ -1040,14 +1046,48 @@ def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
         return "–" if row.get("median") is None else f"{day_text(cohort_number('day', float(row['median'])), False)} d"
 
     def nadir_and_day(row: Mapping[str, Any]) -> str:
-        k = str(row["endpoint"]).removeprefix("anc_nadir_cycle")
-        day_row = by_name.get(cycle_nadir_day_name(int(k)), {})
+        name = str(row["endpoint"])  # anc_nadir_cycle2, platelets_nadir_cycle2, hemoglobin_nadir_cycle2 (no day)
+        day_row = by_name.get(name.replace("_nadir_cycle", "_nadir_day_cycle"), {})
         cut = row.get("fraction_at_run_end")  # the next dose or the run's end before it bottomed out: no nadir
         cut_text = f"; still falling at its end in {percent_text(float(cut))}" if cut else ""
         return (f"{median(row)} (day {median(day_row)}{cut_text})" if day_row.get("median") is not None
                 else f"{median(row)}{f' ({cut_text[2:]})' if cut_text else ''}")
 
-    out = [("ANC nadir, cycle 1", str(nadir["definition"]), _cohort_value(nadir) + cohort_caveat_text(nadir)),
+    out = _cohort_anc_cycle_rows(by_name, median, days, nadir_and_day) if cycle_nadir_name(1) in by_name else []
+    if cycle_nadir_name(1, PLATELETS) in by_name:
+        def grade3_4(k: int) -> str:  # the shares of all patients with any day < 50 and with any day < 25
+            g3, g4 = (by_name.get(cycle_days_below_name(k, PLATELETS, t), {}) for t in
+                      (PLATELETS_GRADE3_1E9_PER_L, PLATELETS_GRADE4_1E9_PER_L))
+            return f"{_share(g3)} (grade 4: {_share(g4)})"
+
+        out += [("Platelet nadir by cycle, ×10⁹/L: median (median day of the cycle)",
+                 "each cycle's platelet nadir and its day counted from the cycle's first dose (day 0), the median "
+                 "over the patients given the cycle; the endpoints platelets_nadir_cycle<k> and "
+                 "platelets_nadir_day_cycle<k>", _by_cycle(by_name, lambda k: cycle_nadir_name(k, PLATELETS),
+                                                          nadir_and_day)),
+                (f"Grade 3-4 thrombocytopenia by cycle (platelets < {PLATELETS_GRADE3_1E9_PER_L:g} ×10⁹/L): share "
+                 f"of all patients (grade 4: < {PLATELETS_GRADE4_1E9_PER_L:g})",
+                 f"share of all patients with any day of platelets < {PLATELETS_GRADE3_1E9_PER_L:g} ×10⁹/L in the "
+                 f"cycle (CTCAE v5.0 grade 3-4 thrombocytopenia), and the share with any day < "
+                 f"{PLATELETS_GRADE4_1E9_PER_L:g} (grade 4); the endpoints days_platelets_below_50_cycle<k> and days_platelets_below_25_cycle<k>",
+                 _by_cycle(by_name, lambda k: cycle_nadir_name(k, PLATELETS), lambda r: grade3_4(
+                     int(str(r["endpoint"]).removeprefix("platelets_nadir_cycle")))))]
+    if cycle_nadir_name(1, HB) in by_name:
+        out.append(("Haemoglobin nadir by cycle, g/dL: median",
+                    "each cycle's lowest haemoglobin, the median over the patients given the cycle (its fall over a "
+                    "course is slow: a cycle's lowest is often where the next dose found it, still falling); the "
+                    "endpoints hemoglobin_nadir_cycle<k>",
+                    _by_cycle(by_name, lambda k: cycle_nadir_name(k, HB), nadir_and_day)))
+    return out + _cohort_rule_rows(by_name)
+
+
+def _cohort_anc_cycle_rows(by_name: Mapping[str, Mapping[str, Any]], median: Any, days: Any, nadir_and_day: Any
+                           ) -> list[tuple[str, str, str]]:
+    """Cycle 1's ANC nadir, its time to nadir and its grade 4 neutropenia, then each by cycle."""
+    from hemasim.interventions.chemo_cycles import cycle_grade4_name, cycle_nadir_day_name, cycle_nadir_name
+
+    nadir, day, g4 = (by_name[f(1)] for f in (cycle_nadir_name, cycle_nadir_day_name, cycle_grade4_name))
+    return [("ANC nadir, cycle 1", str(nadir["definition"]), _cohort_value(nadir) + cohort_caveat_text(nadir)),
            ("Time to ANC nadir, cycle 1 (days after the cycle's first dose)", str(day["definition"]),
             _cohort_value(day) + _no_nadir_share(by_name, cycle_nadir_day_name(1)) + cohort_caveat_text(day)),
            ("Grade 4 neutropenia, cycle 1 (ANC < 0.5 ×10⁹/L): patients with any day; their days",
@@ -1060,6 +1100,13 @@ def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
             "share of all patients with any day of ANC < 0.5 ×10⁹/L in the cycle (CTCAE grade 4 neutropenia), and the "
             "median days of grade 4 of all patients; the endpoints days_anc_below_0p5_cycle<k>",
             _by_cycle(by_name, cycle_grade4_name, lambda r: f"{_share(r)} (median {days(r)})"))]
+
+
+def _cohort_rule_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str, str]]:
+    """The cycles a dose rule delayed or reduced, and each drug's relative dose intensity."""
+    from hemasim.interventions.chemo_cycles import cycle_delayed_name, cycle_reduced_name
+
+    out: list[tuple[str, str, str]] = []
     if cycle_delayed_name(1) in by_name:
         out.append(("Cycle delayed by a dose rule: share of all patients",
                     "share of all patients whose cycle a dose rule delayed (its count below the rule's threshold on the "

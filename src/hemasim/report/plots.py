@@ -7,6 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim.endpoints import (
+    ANC_GRADE3_1E9_PER_L,
+    ANC_GRADE4_1E9_PER_L,
+    PLATELETS_GRADE3_1E9_PER_L,
+    PLATELETS_GRADE4_1E9_PER_L,
+)
 from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
 from hemasim.report.key_results import OBSERVABLE_WORDS
 from hemasim.report.reference_ranges import (
@@ -32,9 +38,9 @@ REFERENCE_BANDS = ADULT_BANDS
 
 # CTCAE v5 grade thresholds shaded on the ANC and platelet panels.
 CTCAE = {
-    "anc_1e9_per_L": [(1.0, "G3"), (0.5, "G4")],
+    "anc_1e9_per_L": [(ANC_GRADE3_1E9_PER_L, "G3"), (ANC_GRADE4_1E9_PER_L, "G4")],
     "leukocytes_1e9_per_L": [(2.0, "G3"), (1.0, "G4")],
-    "platelets_1e9_per_L": [(50.0, "G3"), (25.0, "G4")],
+    "platelets_1e9_per_L": [(PLATELETS_GRADE3_1E9_PER_L, "G3"), (PLATELETS_GRADE4_1E9_PER_L, "G4")],
 }
 
 PANELS = [
