@@ -115,3 +115,15 @@ def test_the_patients_without_a_value_are_told_undecided_or_not_applicable() -> 
     row = _row(flag, [0, 0, 0, 1, 1, 0, 0, 0], f"{UNDECIDED_NOTE}; no window: x")
     assert row["no_value_note"] == f"2 {UNDECIDED_NOTE}; the other 2 not applicable (no window: x) (see the definition)"
     assert "no window" not in row["missing"]
+
+
+def test_a_noted_column_keeps_its_note_through_replace_and_pickling() -> None:
+    import pickle
+
+    from hemasim.interventions.base import NotedColumn
+    from hemasim.interventions.transplant import GRAFT_FAILURE_UNDECIDED, _UndecidedColumn
+
+    column = _UndecidedColumn("primary_graft_failure", "flag", "d", np.array([np.nan]))
+    for copy in (column._replace(values=np.array([1.0])), pickle.loads(pickle.dumps(column))):
+        assert isinstance(copy, NotedColumn) and copy.missing == GRAFT_FAILURE_UNDECIDED
+    assert NotedColumn._make(["x", "flag", "d", np.array([np.nan])]).missing is None
