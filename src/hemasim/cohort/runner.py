@@ -537,11 +537,33 @@ def merge_endpoint_meta(into: dict[str, EndpointMeta], part: dict[str, EndpointM
     """Add one partition's column metadata to ``into`` (in partition order). A column's missing-value note is each
     partition's own (one partition has undecided patients, the next none): the notes are all kept, joined with "; "
     and deduplicated by their "; "-separated parts in first-seen order, and an empty one erases none (a later
-    partition's overwrote the earlier ones, and an undecided cohort's summary lost its note; review36h)."""
+    partition's overwrote the earlier ones, and an undecided cohort's summary lost its note; review36h). Parts
+    worded alike but for their numbers are one part with each number the least of them (:func:`_least_numbers`)."""
     for name, (unit, definition, missing) in part.items():
         before = into.get(name, (None, None, None))[2]
-        parts = [*(before or "").split("; "), *(missing or "").split("; ")]
-        into[name] = (unit, definition, "; ".join(dict.fromkeys(x for x in parts if x)) or None)
+        merged: dict[str, str] = {}  # by the part's words with its numbers masked
+        for x in [*(before or "").split("; "), *(missing or "").split("; ")]:
+            if x:
+                key = _NOTE_NUMBER.sub("#", x)
+                merged[key] = _least_numbers(merged[key], x) if key in merged else x
+        into[name] = (unit, definition, "; ".join(merged.values()) or None)
+
+
+#: a number in a column's note ("day 52", "day -6", "0.95"); a minus sign only after a space or "(", so that a range
+#: "5-95%" is two numbers
+_NOTE_NUMBER = re.compile(r"(?:(?<=[\s(])-)?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+
+
+def _least_numbers(a: str, b: str) -> str:
+    """Two notes worded alike but for their numbers, as one with each number the lesser (as written). A partition's
+    note names the earliest day among its own patients (the ANC-again flag "before day 52", 40 days after the
+    earliest undecided engraftment; chimerism lost "below 0.95 from day 116"; "no window": the earliest
+    engraftment): the lesser is the day one partition of the whole cohort names, so that the summary does not
+    depend on the partition size (one clause per partition, "before day 54; ... before day 52; ... before day 53",
+    in partition order: review mend37a)."""
+    words, numbers_a, numbers_b = _NOTE_NUMBER.split(a), _NOTE_NUMBER.findall(a), _NOTE_NUMBER.findall(b)
+    least = [x if float(x) <= float(y) else y for x, y in zip(numbers_a, numbers_b, strict=True)]
+    return "".join(w + n for w, n in zip(words, [*least, ""], strict=True))
 
 
 def _sha256(path: Path) -> str:
@@ -983,6 +1005,14 @@ class _SummaryParts:
 UNDECIDED = "not yet decidable"
 
 
+def _undecided_parts(why: str | None) -> tuple[str, str]:
+    """A flag's merged note split into what its "not yet decidable: ..." parts say (the words after those) and its
+    other parts ("no window: ..."), each joined with "; " ("" where none)."""
+    parts = [p for p in (why or "").split("; ") if p]
+    undecided = [p.removeprefix(UNDECIDED).lstrip(": ") for p in parts if p.startswith(UNDECIDED)]
+    return "; ".join(p for p in undecided if p), "; ".join(p for p in parts if not p.startswith(UNDECIDED))
+
+
 def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     """summary.json's and summary.csv's row of endpoint ``e`` over the patients' table ``ep``: the same fields for
     every endpoint and cohort (``missing``: "not computed" for a G-CSF's Cmax, else None; the column was in
@@ -999,14 +1029,27 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     # IgG before the series); the row's ``missing`` when no patient has one: no share of patients "reached" it
     why = getattr(e, "missing", None)
     note = why if not len(finite) else None
+    no_value = why if len(finite) < len(v) else None
     undecided_column = f"{e.name}{UNDECIDED_SUFFIX}"
     if e.unit == "flag" and undecided_column in ep:
         # the patients the flag is not yet decidable for, told apart from those it does not apply to (not engrafted):
         # a share of the decided ones is biased towards those decided early (those who fell; review36h), so none
         k = int(np.nansum(ep[undecided_column].to_numpy(dtype=np.float64) > 0))
+        words, other = _undecided_parts(why)
+        # the note's own words after "not yet decidable" (they began with them too: "are not yet decidable (see
+        # ...; not yet decidable: the run ends ...)", review mend37a)
+        undecided = f"{UNDECIDED}: {words or 'the run ends before the day it is decided on'}"
         if k:
-            note = (f"no share: {k} of the {len(v)} patients {'is' if k == 1 else 'are'} {UNDECIDED} (see "
-                    f"{undecided_column}; {why or 'the run ends before the day it is decided on'})")
+            note = (f"no share: {k} of the {len(v)} patients {'is' if k == 1 else 'are'} {undecided} (see "
+                    f"{undecided_column})")
+        # why the others have none, by patient: the undecided note was said of the not engrafted too, and those read
+        # "not reached" where none was undecided (review mend37a)
+        m = len(v) - len(finite) - k
+        not_applicable = f"not applicable{f' ({other})' if other else ''} (see the definition)"
+        if k and m:
+            no_value = f"{k} {undecided}; the other {m} {not_applicable}"
+        elif k or m:
+            no_value = undecided if k else not_applicable
     elif why is not None and why.startswith(UNDECIDED) and 0 < len(finite) < len(v):
         # undecided for some (the run ends before the day it is decided on): a share of the others counts only those
         # decided early (primary graft failure: those engrafted by the run's end, "0%"; review36d), so none
@@ -1025,7 +1068,7 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
             "fraction_reaching": None if note or not len(reached) else float(reached.mean()), "n": int(len(v)),
             # the share's denominator where it is not every patient (a flag none for some: "of the 39 with IgG before
             # the series"), and why the others have none
-            "n_with_value": int(len(finite)), "no_value_note": why if len(finite) < len(v) else None,
+            "n_with_value": int(len(finite)), "no_value_note": no_value,
             "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note,
             # the share of patients whose value the run's end cut short (a nadir still falling then: its lowest value
             # so far; days below a count still below then), and whose count fell below a recovery's threshold again

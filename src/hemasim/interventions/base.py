@@ -156,7 +156,7 @@ class NotedColumn(EndpointColumn):
     note depends on the run: a vaccine read-out beyond the run's end, an ANC flag the run ends too soon to decide.
     Still four fields (no __slots__: a __dict__ holds the note)."""
 
-    _note: str | None
+    _note: str | None = None  # what ``_make`` (tuple.__new__, no note given) reads: "not reached"
 
     def __new__(cls, name: str, unit: str, definition: str, values: np.ndarray, note: str | None = None
                 ) -> NotedColumn:
@@ -167,6 +167,11 @@ class NotedColumn(EndpointColumn):
     @property
     def missing(self) -> str | None:
         return self._note
+
+    def _replace(self, **fields: Any) -> NotedColumn:
+        # namedtuple's builds the copy with tuple.__new__, which sets no note (AttributeError on .missing; the
+        # constant-note classes it replaced kept theirs: review mend37a)
+        return type(self)(*super()._replace(**fields), note=self._note)
 
 
 @dataclass(frozen=True)
