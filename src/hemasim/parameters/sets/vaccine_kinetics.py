@@ -168,7 +168,7 @@ PARAMETERS = [
     param("vaccine_recruitment_saturation_per_au", 0.0, "1/AU",
           "saturation of naive B-cell recruitment in antigen, 1/K_rec: recruitment k_rec Ag / (1 + Ag/K_rec); 0: "
           "recruitment proportional to antigen (the law before branch humdose37, K_rec infinite)",
-          Assumed(RESPONSE, "0, the law as it was (an option, branch humdose37: the dose law fitted on the H9N2 "
+          Assumed(RESPONSE, "0, the law as it was (an opt-in law, branch humdose37: the dose law fitted on the H9N2 "
                   "course, rules committed first, docs/sensitivity.md \"Dose law (humdose37)\"). Biology for a "
                   "value > 0: B-cell entry into a response is limited by T-cell help at the T-B border (Schwickert "
                   "2011, J Exp Med 208:1243), so more antigen recruits more cells only until help runs short"),
