@@ -132,6 +132,7 @@ def figure(result_path: Path, out: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     result = json.loads(result_path.read_text())
     rows = [(law["law"], k, r) for law in result["laws"] for k, r in enumerate(law["rounds"]) if r.get("profiles")]
@@ -146,7 +147,9 @@ def figure(result_path: Path, out: Path) -> None:
             ax.plot(p["grid"], [v - best for v in p["objective"]], "o-", ms=3)
             ax.axhline(1.92, color="grey", ls="--", lw=0.8)
             ax.axvline(rnd["estimates"][p["name"]], lw=0.8)
-            ax.set_xscale("log")
+            if max(p["grid"]) / min(p["grid"]) > 3:  # a narrow profile reads better on a linear axis
+                ax.set_xscale("log")
+                ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
             ax.set_ylim(0, 8)
             ax.set_title(f"law {law} round {k + 1}: {p['name']}\n{p['status']}", fontsize=6)
             ax.tick_params(labelsize=6)

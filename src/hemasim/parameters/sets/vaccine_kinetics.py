@@ -171,7 +171,13 @@ PARAMETERS = [
           Assumed(RESPONSE, "0, the law as it was (an opt-in law, branch humdose37: the dose law fitted on the H9N2 "
                   "course, rules committed first, docs/sensitivity.md \"Dose law (humdose37)\"). Biology for a "
                   "value > 0: B-cell entry into a response is limited by T-cell help at the T-B border (Schwickert "
-                  "2011, J Exp Med 208:1243), so more antigen recruits more cells only until help runs short"),
+                  "2011, J Exp Med 208:1243), so more antigen recruits more cells only until help runs short. Fitted "
+                  "(bench/humoral_dose_law_fit.py; H9N2 course NCT01320696 + I3's peak day; rounds hold what is not "
+                  "identifiable at main's values): with the expansion gated (law a) K_rec 0.112 AU, open below - 0.239 "
+                  "(objective 66.33), then at its 1e-4 bound once the rates are held (110.96); with the expansion "
+                  "ungated (law b) 0.331 AU (95% profile 0.048-4.6; 65.67), then at its 1e3 bound (223.87); the "
+                  "shipped law's best 83.30. Not adopted: no last round meets the rule (objective below 73.30, K_rec "
+                  "bounded both sides)"),
           bounds=(0.0, 1e4)),
     param("vaccine_b_recruitment_per_au_day", 1.0, "1/(AU day)",
           "naive B cells recruited per unit antigen per day at normal B and CD4 counts",
