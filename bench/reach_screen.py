@@ -88,7 +88,7 @@ def not_screened(groups: list[str]) -> str:
     """The screen cell of a parameter this screen has not run yet (the groups that read its value are known)."""
     return (f"targeted screen of the validation read-outs: not run yet ({len(groups)} validation "
             f"group{'s' if len(groups) != 1 else ''} read{'s' if len(groups) == 1 else ''} its value); the Morris "
-            f"screen's 'no effect' says nothing of their read-outs")
+            f"screen's outcome says nothing of their read-outs")
 
 
 REFIT_FILES = "reach_screen_refit_*.json"

@@ -325,9 +325,10 @@ def hand_entered_section(hand: Sequence[str]) -> list[str]:
     if not hand:
         return []
     return [f"**Entered by hand, not screened ({len(hand)}):** " + ", ".join(f"`{n}`" for n in hand)
-            + ": assumed values of an opt-in model that none of these scenarios builds (the iron model), so the",
-            "screen cannot move them; they are left out of the design and of the counts above, and their rows in the",
-            "outcome table say so (`hemasim.sensitivity.screen.NOT_REACHED`).", ""]
+            + ": assumed values of an opt-in model that none of these scenarios builds (the iron model) or of an",
+            "opt-in law off at its shipped 0 (the saturating recruitment of branch humdose37), so the screen cannot",
+            "move them; they are left out of the design and of the counts above, and their rows in the outcome table",
+            "say so (`hemasim.sensitivity.screen.NOT_REACHED`).", ""]
 
 
 def _coupling_text(coupling: Coupling) -> str:

@@ -107,6 +107,9 @@ _NAMES_NOT_IN_THE_CODE = {
     "defer_build": "a pydantic option",
     "follow_imports": "a mypy option",
     "sched_yield": "os.sched_yield",
+    "vaccine_recruitment_half_saturation_au": "K_rec as the dose law's pre-registration named it (branch humdose37, "
+                                              "docs/sensitivity.md, kept as committed); the model carries its inverse, "
+                                              "vaccine_recruitment_saturation_per_au (a value must be finite)",
 }
 
 

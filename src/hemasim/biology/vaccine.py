@@ -4,8 +4,11 @@ For each antigen ``a`` (a :class:`VaccineResponse` extension of the healthy mode
 scenario block adds it), in arbitrary units (AU) of antigen-specific cells and antibody:
 
     d Ag/dt   = -k_ag Ag                                               (doses: Ag += dose)
-    d Bact/dt = [k_rec Ag (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
+    d Bact/dt = [k_rec Ag/(1 + s Ag) (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
                 + rho Bact Ag/(K + Ag)] K_f/(K_f + IgG) - delta Bact       (K_f: antibody feedback)
+
+(s = 1/K_rec: recruitment saturating in antigen, branch humdose37; s = 0, the default, is recruitment proportional to
+antigen. K = 0: expansion not gated by antigen, Ag/(K + Ag) read as 1.)
     d PB/dt   = delta (1 - m) Bact - PB / tau_pb             (plasmablasts: antibody-secreting cells)
     d Bmem/dt = delta m Bact                                  (memory B cells, long-lived; with a maturation
                                                               time tau_mat > 0 they pass through a maturing
@@ -70,6 +73,17 @@ def circulate_as_lymphocytes(ctx: BuildContext, m: Module) -> None:
     for c in m.compartments:
         if "lymphocyte" in c.tags:
             ctx.blood_share[c.name] = share
+
+
+def _law_on(value: Value, name: str) -> bool:
+    """Whether a saturation's factor is built: a value of 0 for every patient is the law's limit (no factor); a cohort
+    must not mix 0 with values > 0 (one model structure per batch)."""
+    v = np.asarray(value, dtype=float)
+    if np.all(v == 0.0):
+        return False
+    if np.any(v <= 0.0):
+        raise ValueError(f"{name}: every patient's value must be > 0, or all must be 0 (the law's limit)")
+    return True
 
 
 def antigen_state(antigen: str) -> str:
@@ -151,9 +165,26 @@ class VaccineResponse:
             _saturating_help(f"{a}_memory_cd4_help", f"{a}_memory_cd4_help", ref["memory_cd4"], p(k_cd4), per_ul,
                              (*used, k_cd4)),
             Feedback(f"{a}_antigen_drive", FeedbackKind.LINEAR, (1.0,), signal=f"{a}_antigen_level"),
-            Feedback(f"{a}_antigen_saturation", FeedbackKind.EMAX, (1.0, p("vaccine_antigen_half_saturation_au"), 1.0),
-                     signal=f"{a}_antigen_level", offset=-1.0, parameters=("vaccine_antigen_half_saturation_au",)),
         ]
+        # the expansion's antigen gate Ag/(K + Ag); K = 0 is its limit, a gate always open (no factor built): activated
+        # cells divide without antigen, a burst a larger dose does not prolong (branch humdose37's law b)
+        k_exp = p("vaccine_antigen_half_saturation_au")
+        expansion_gate: tuple[str, ...] = ()
+        if _law_on(k_exp, "vaccine_antigen_half_saturation_au"):
+            m.feedbacks.append(Feedback(f"{a}_antigen_saturation", FeedbackKind.EMAX, (1.0, k_exp, 1.0),
+                                        signal=f"{a}_antigen_level", offset=-1.0,
+                                        parameters=("vaccine_antigen_half_saturation_au",)))
+            expansion_gate = (f"{a}_antigen_saturation",)
+        # recruitment saturating in antigen, 1/(1 + s Ag) = K_rec/(K_rec + Ag) with s = 1/K_rec: entry limited by
+        # T-cell help (branch humdose37's law a); s = 0 (K_rec infinite) is the law before, linear (no factor built)
+        s_rec = p("vaccine_recruitment_saturation_per_au")
+        recruitment_saturation: tuple[str, ...] = ()
+        if _law_on(s_rec, "vaccine_recruitment_saturation_per_au"):
+            m.feedbacks.append(Feedback(f"{a}_recruitment_saturation", FeedbackKind.EMAX,
+                                        (-1.0, 1.0 / s_rec, 1.0),
+                                        signal=f"{a}_antigen_level",
+                                        parameters=("vaccine_recruitment_saturation_per_au",)))
+            recruitment_saturation = (f"{a}_recruitment_saturation",)
         # antibody feedback (epitope masking; Zhang et al. 2013, J Exp Med 210:457): specific IgG covers the antigen,
         # so B cells see K/(K + IgG) of it. Negligible after a vaccine (tens of AU); it bounds the memory-recall loop
         # (activated -> memory -> recalled, memory kept) under antigen that persists, which otherwise grows without end
@@ -165,7 +196,7 @@ class VaccineResponse:
         k_ag = math.log(2) / p("vaccine_antigen_half_life_days")
         m.flow(f"{a}_antigen_clearance", "clearance", ag, None, k_ag, parameters=("vaccine_antigen_half_life_days",))
         m.flow(f"{a}_b_recruitment", "activation", ag, act, p("vaccine_b_recruitment_per_au_day"), consume=0.0,
-               feedbacks=(f"{a}_b_availability", f"{a}_naive_cd4_help", *masked),
+               feedbacks=(f"{a}_b_availability", f"{a}_naive_cd4_help", *recruitment_saturation, *masked),
                parameters=("vaccine_b_recruitment_per_au_day",))
         # primary (recruited naive B cells) and recall (recalled memory B cells) responses: one activated pool and one
         # plasmablast pool while their plasmablasts share one fate (the model as it was); pools of their own when the
@@ -212,7 +243,7 @@ class VaccineResponse:
         for origin, (prefix, activated, blasts) in pools.items():
             (f_llpc, f_slpc), (llpc_share, slpc_share) = shares[origin], names[origin]
             m.flow(f"{prefix}_b_expansion", "proliferation", activated, activated, p("vaccine_b_expansion_per_day"),
-                   consume=0.0, feedbacks=(f"{a}_antigen_saturation", *masked),
+                   consume=0.0, feedbacks=(*expansion_gate, *masked),
                    parameters=("vaccine_b_expansion_per_day",))
             m.flow(f"{prefix}_to_plasmablasts", "differentiation", activated, blasts, delta * (1.0 - mfrac),
                    parameters=differentiation)

@@ -104,7 +104,7 @@ UNIT_FAMILIES: dict[str, UnitFamily] = {
         "the antigen's unit (vaccine doses)",
         {"vaccine_antigen_half_saturation_au": 1, "bacteria_antigen_dose_per_cfu_day": 1,
          "virus_antigen_dose_per_tcid50_day": 1, "vaccine_b_recruitment_per_au_day": -1,
-         "vaccine_memory_recall_per_au_day": -1},
+         "vaccine_memory_recall_per_au_day": -1, "vaccine_recruitment_saturation_per_au": -1},
         ("_antigen",), None,
         "one standard vaccine dose (a vaccine block's dose 1, scenario data): no parameter's value sets it, so every "
         "member stays an assumption relative to a dose", scenario_doses=True),

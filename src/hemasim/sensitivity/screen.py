@@ -24,8 +24,14 @@ _IRON_NOT_REACHED = ("not reached by the screen's scenarios: opt-in iron model (
                      "none of them, entered by hand; it moves the Falz 2014 course with iron (at the gain 3.16: "
                      "weighted SS 2.59-25.24 over share 0.05-0.30, 24.03 at Hill 1, 7.64 at Hill 4; docs/model.md, "
                      "\"Iron-limited erythropoiesis\")")
+#: an opt-in law off at its shipped value 0, where every multiple a design takes is 0 (branch humdose37)
+_DOSE_LAW_NOT_REACHED = ("not reached by the screen's scenarios: opt-in dose law (recruitment saturating in antigen, "
+                         "branch humdose37), off at its shipped 0, which every multiple the design takes leaves 0, "
+                         "entered by hand; on, it flattens the dose response (day-21 IgG dose elasticity 2.07 -> 1.81 "
+                         "at 1 /AU; tests/test_vaccine_dose_law.py; docs/sensitivity.md, \"Dose law (humdose37)\")")
 NOT_REACHED = {"erythroid_iron_half_saturation_share": _IRON_NOT_REACHED,
-               "erythroid_iron_limit_hill": _IRON_NOT_REACHED}
+               "erythroid_iron_limit_hill": _IRON_NOT_REACHED,
+               "vaccine_recruitment_saturation_per_au": _DOSE_LAW_NOT_REACHED}
 #: outcomes of parameters the screen's read-outs do not see: no effect found, or never built by its scenarios
 UNSEEN_PREFIXES = ("no effect", "not reached")
 
