@@ -186,9 +186,9 @@ def test_the_cohort_key_rows_give_each_cycles_thrombocytopenia():
             row("days_platelets_below_50_cycle2", "day", 0.0, 0.0), row("days_platelets_below_25_cycle2", "day", 0.0, 0.0),
             row("hemoglobin_nadir_cycle1", "g/dL", 11.2), row("hemoglobin_nadir_cycle2", "g/dL", 10.9, at_end=0.5)]
     text = cohort_key_results_html(rows)
-    assert "1: 42 (day 14) · 2: 80 (day 20.5; still falling at its end in 100%)" in text
+    assert "1: 42 (day 14) · 2: no nadir within the cycle (falling through it in 100%): 80 on its last day" in text
     assert "1: 60% (grade 4: 10%) · 2: 0% (grade 4: 0%)" in text
-    assert "1: 11.2 · 2: 10.9 (still falling at its end in 50%)" in text
+    assert "1: 11.2 · 2: no nadir within the cycle (falling through it in 50%): 10.9 on its last day" in text
 
 
 @pytest.mark.integration

@@ -36,3 +36,57 @@ def test_a_gcsf_dose_in_a_several_block_table_is_numbered_by_the_runs_cycle_it_f
     # the header says what both numbers are, and keeps a days list's wording
     assert f"<th>{SEVERAL_BLOCKS_HEADER}</th>" in section.replace("&#x27;", "'")
     assert "G-CSF" in SEVERAL_BLOCKS_HEADER and "dose n of N of a days list" in SEVERAL_BLOCKS_HEADER
+
+
+def test_a_cycles_shares_are_of_the_patients_given_it():
+    import numpy as np
+    import pandas as pd
+
+    from hemasim.cohort.runner import _Column, _summary_row
+    from hemasim.report.key_results import cohort_key_results_html
+
+    # four patients, cycle 2 given to two (delays pushed the others' past the run's end): one grade-4 day of two
+    # given read 25% of all, a patient not given the cycle counted as one without grade 4 (review37b)
+    nan = np.nan
+    ep = pd.DataFrame({"anc_nadir_cycle1": [0.3, 0.4, 0.5, 0.6], "anc_nadir_cycle2": [0.3, 1.0, nan, nan],
+                       "anc_nadir_cycle2_at_run_end": [1.0, 0.0, 0.0, 0.0],
+                       "days_anc_below_0p5_cycle2": [1.0, 0.0, nan, nan],
+                       "days_anc_below_0p5_cycle2_at_run_end": [1.0, 0.0, 0.0, 0.0],
+                       "chemotherapy_cycle2_delayed": [0.0, 0.0, 1.0, 1.0]})
+    rows = {c: _summary_row(_Column(c, "flag" if c.endswith(("_at_run_end", "_delayed")) else
+                                    "day" if c.startswith("days_") else "1e9/L", c), ep) for c in ep.columns}
+    g4 = rows["days_anc_below_0p5_cycle2"]
+    assert g4["fraction_reaching"] == 0.5 and g4["n_given_cycle"] == 2
+    assert g4["fraction_at_run_end"] == 0.5  # still below 0.5 at the run's end: one of the two given
+    assert rows["anc_nadir_cycle2"]["fraction_at_run_end"] == 0.5
+    assert rows["days_anc_below_0p5_cycle2_at_run_end"]["fraction_reaching"] == 0.5
+    # the dose rules' delays stay a share of all patients (a delayed cycle may be one not given)
+    assert rows["chemotherapy_cycle2_delayed"]["fraction_reaching"] == 0.5
+    assert rows["chemotherapy_cycle2_delayed"]["n_given_cycle"] is None
+    assert rows["days_anc_below_0p5_cycle2"]["n_given_cycle"] == 2 and rows["anc_nadir_cycle1"]["n_given_cycle"] == 4
+    text = cohort_key_results_html([{**r, "endpoint": n} for n, r in rows.items()] + [
+        {**rows["anc_nadir_cycle1"], "endpoint": n, "unit": u} for n, u in
+        (("anc_nadir_day_cycle1", "day of the cycle"), ("days_anc_below_0p5_cycle1", "day"))])
+    assert "Grade 4 neutropenia by cycle: share of the patients given the cycle" in text
+    assert "2: 50% (median 0.5 d); still below at the run&#x27;s end in 50%" in text
+
+
+def test_a_cycles_days_below_are_flagged_where_the_runs_end_cut_them_short():
+    import numpy as np
+
+    from hemasim.endpoints import cycle_below_at_run_end
+    from hemasim.interventions.chemo_cycles import cycle_count_endpoints
+
+    times = np.arange(0.0, 20.5, 0.5)
+    starts = np.array([[0.0, 10.0], [0.0, np.nan], [0.0, 10.0]])  # patient 1 not given cycle 2
+    v = np.full((3, len(times)), 250.0)
+    v[0, times >= 18] = 20.0  # below 25 and 50 at the run's end, in cycle 2
+    v[1, times >= 18] = 20.0  # ... in cycle 1, the last he was given
+    v[2, (times >= 5) & (times < 8)] = 20.0  # below in cycle 1 only, recovered
+    assert cycle_below_at_run_end(times, v, starts, 50.0).tolist() == [[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+    # the platelet family carries the flag beside each threshold's days, as the run's days_platelets_below_50
+    scenario = parse_scenario(TOY, "toy.yaml")
+    plt_family = next(f for f in cycle_count_endpoints(scenario) if f.count.observable == "platelets_1e9_per_L")
+    units = plt_family.units()
+    for t in ("50", "25"):
+        assert units[f"days_platelets_below_{t}_cycle2_at_run_end"] == "flag"
