@@ -90,3 +90,34 @@ def test_a_cycles_days_below_are_flagged_where_the_runs_end_cut_them_short():
     units = plt_family.units()
     for t in ("50", "25"):
         assert units[f"days_platelets_below_{t}_cycle2_at_run_end"] == "flag"
+
+
+def test_the_cycle_nadir_flags_say_which_end_they_mean():
+    import numpy as np
+
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.interventions.chemo_cycles import cycle_count_endpoints
+    from hemasim.parameters import healthy_adult_parameters
+
+    from .test_cohortrep36 import _toy_log
+
+    family = next(f for f in cycle_count_endpoints(parse_scenario(TOY, "toy.yaml"))
+                  if f.count.observable == "platelets_1e9_per_L")
+    times = np.arange(0.0, 30.5, 0.5)
+    ctx = EndpointContext(healthy_adult_parameters(), 55.0, _toy_log(), 3)
+    cols = {c.name: c for c in family.values(times, {"platelets_1e9_per_L": np.full((3, len(times)), 250.0)}, ctx)}
+    for name in ("platelets_nadir_cycle1_at_run_end", "platelets_nadir_day_cycle1_at_run_end"):
+        assert "the cycle's end (the next cycle's first dose or the run's end)" in cols[name].definition
+
+
+def test_a_single_runs_platelets_by_cycle_give_grade_3_4_with_grade_4_beside_it(monkeypatch):
+    from hemasim.report import key_results
+
+    # a run's platelets below 50 for 3 days in cycle 1 (0.5 of them below 25), none in cycle 2, below 50 at the
+    # run's end in cycle 3: the cohort's row gives grade 3-4 with grade 4 beside it, the single run gave grade 4 alone
+    days = {50.0: [3.0, 0.0, 2.0], 25.0: [0.5, 0.0, 0.0]}
+    monkeypatch.setattr(key_results, "cycle_days_below", lambda r, t, o="": days[t])
+    monkeypatch.setattr(key_results, "cycle_days_cut", lambda r, t, o="": [False, False, t == 50.0])
+    label, text_of = key_results._CYCLE_ROWS["days_platelets_below_25"]
+    assert "grade 3-4 thrombocytopenia" in label and "grade 4: < 25" in label
+    assert text_of(None) == "1: 3 (grade 4: 0.5) · 2: 0 · 3: 2 (still below at the run's end: at least)"

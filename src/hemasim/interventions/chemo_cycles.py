@@ -317,9 +317,10 @@ def count_columns(count: CycleCount, cycles: Sequence[int], times: np.ndarray, v
             NotGivenColumn(nadir, count.unit, f"lowest {obs} in chemotherapy cycle {k}, from its first dose to "
                            f"the patient's next cycle's (or the run's end); where the count was still falling "
                            f"then, the lowest so far, no nadir ({nadir}{AT_RUN_END}); {_NOT_GIVEN}", low[:, j]),
-            EndpointColumn(f"{nadir}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the end of "
-                           f"cycle {k} (the next dose or the run's end came first: its lowest value is no "
-                           f"nadir), else 0 (and for a cycle not given)", at_end),
+            EndpointColumn(f"{nadir}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the "
+                           f"cycle's end (the next cycle's first dose or the run's end) in cycle {k}: its lowest "
+                           f"value is no nadir (the name's 'run end' means either end); else 0 (and for a cycle not "
+                           f"given)", at_end),
         ]
         if count.with_day:
             out += [
@@ -329,7 +330,8 @@ def count_columns(count: CycleCount, cycles: Sequence[int], times: np.ndarray, v
                                f"was not given within the run; where it was still falling at the cycle's end, "
                                f"the day of its lowest value so far", np.where(fallen[:, j], day[:, j], np.nan)),
                 EndpointColumn(f"{nadir_day}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the "
-                               f"end of cycle {k}, else 0 (and for a cycle not given)", at_end),
+                               f"cycle's end (the next cycle's first dose or the run's end) in cycle {k}: the day is "
+                               f"of its lowest value so far; else 0 (and for a cycle not given)", at_end),
                 NotGivenColumn(f"{nadir_day}{DID_NOT_FALL}", "flag", f"1 when the {word} never fell in cycle "
                                f"{k} (no nadir day), else 0; {_NOT_GIVEN}",
                                np.where(given[:, j], (~fallen[:, j]).astype(np.float64), np.nan)),

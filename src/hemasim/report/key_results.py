@@ -616,21 +616,45 @@ def _cycle_nadirs_text(result: Result, observable: str = "anc_1e9_per_L") -> str
         return chemotherapy_cycle_problem(result.record.scenario)
     # the per-cycle endpoints' rule (hemasim.endpoints.cycle_nadirs): read once, there
     low, day, fallen, falling = endpoint_cycle_nadirs(result.times, result.observable(observable)[None, :], starts)
-    return " · ".join(f"{i}: no output in it" if math.isnan(v) else
-                      f"{i}: {count_text(v)} (day {d:g}; {CYCLE_CUT_SHORT})" if f and cut else
+    cut = [i for i, (f, c) in enumerate(zip(fallen[0], falling[0], strict=True), start=1) if f and c]
+    text = " · ".join(f"{i}: no output in it" if math.isnan(v) else
+                      f"{i}: {count_text(v)}" if i in cut else  # no day: the cycle's last, read as a time to nadir
                       f"{i}: {count_text(v)} (day {d:g})" if f else f"{i}: did not fall"
-                      for i, (v, d, f, cut) in enumerate(zip(low[0], day[0], fallen[0], falling[0], strict=True),
-                                                         start=1))
+                      for i, (v, d, f) in enumerate(zip(low[0], day[0], fallen[0], strict=True), start=1))
+    if not cut:
+        return text
+    # said once for the cycles it holds: the platelets fall through a whole AC or docetaxel course, and the same
+    # words after each of 8 cycles hid the numbers (review37b)
+    which = ("every cycle" if len(cut) == low.shape[1] else
+             f"cycle {cut[0]}" if len(cut) == 1 else f"cycles {', '.join(map(str, cut[:-1]))} and {cut[-1]}")
+    return f"{text} ({which}: {CYCLE_CUT_SHORT})"
 
 
 #: a cycle's lowest count where the next dose or the run's end came before it bottomed out (review36e: cycle 3 of a
-#: run ending on its day 6 read as a nadir on day 6)
-CYCLE_CUT_SHORT = "still falling at the cycle's end: the lowest so far, no nadir"
+#: run ending on its day 6 read as a nadir on day 6), said once after the cycles it holds
+CYCLE_CUT_SHORT = ("no nadir within the cycle, still falling at its end (the next cycle's first dose or the run's "
+                   "end): the count on its last day")
 
 
-def _cycle_days_text(days: Sequence[float]) -> str:
-    """Days in each cycle; empty when no cycle has any (the run's row already says 0 days)."""
-    return " · ".join(f"{i}: {d:g}" for i, d in enumerate(days, start=1)) if any(days) else ""
+def _cycle_days_text(days: Sequence[float], cut: Sequence[bool] = ()) -> str:
+    """Days in each cycle; empty when no cycle has any (the run's row already says 0 days). ``cut``: per cycle, the
+    count still below the threshold at the run's end in it (:func:`cycle_days_cut`): "at least"."""
+    if not any(days):
+        return ""
+    return " · ".join(f"{i}: {d:g}" + (" (still below at the run's end: at least)" if i <= len(cut) and cut[i - 1]
+                                       else "") for i, d in enumerate(days, start=1))
+
+
+def cycle_days_cut(result: Result, threshold: float, observable: str = "anc_1e9_per_L") -> list[bool]:
+    """Per cycle (as :func:`cycle_days_below`), whether the run's end found ``observable`` still below ``threshold``
+    in it (the per-cycle ``days_*_cycle<k>_at_run_end`` flag: its days are at least so many)."""
+    from hemasim.endpoints import cycle_below_at_run_end
+
+    starts = _given_cycle_starts(result)
+    if starts.shape[1] < 2 or result.is_cohort or observable not in result.model.observable_names:
+        return []
+    return [bool(x) for x in cycle_below_at_run_end(result.times, result.observable(observable)[None, :], starts,
+                                                    threshold)[0]]
 
 
 #: a per-cycle row of the key results: after which endpoint it goes, its label, and its cells' text of a run
@@ -639,14 +663,29 @@ _CYCLE_ROWS: dict[str, tuple[str, Any]] = {
                   _cycle_nadirs_text),
     # "1: 1 · 2: 1.25" had no unit and no word for the number before the colon (harden25)
     "days_anc_below_0p5": ("Days of grade 4 neutropenia in each cycle (cycle: days)",
-                           lambda r: _cycle_days_text(cycle_days_below(r, ANC_GRADE4_1E9_PER_L))),
+                           lambda r: _cycle_days_text(cycle_days_below(r, ANC_GRADE4_1E9_PER_L),
+                                                      cycle_days_cut(r, ANC_GRADE4_1E9_PER_L))),
     # the platelets read by cycle as the ANC (cycle37: an oncologist found no platelet by cycle)
     "platelets_nadir": ("Platelet nadir of each cycle, ×10⁹/L (its day: days after the cycle's first dose, which is "
                         "day 0)", lambda r: _cycle_nadirs_text(r, "platelets_1e9_per_L")),
-    "days_platelets_below_25": ("Days of grade 4 thrombocytopenia in each cycle (cycle: days)",
-                                lambda r: _cycle_days_text(cycle_days_below(r, PLATELETS_GRADE4_1E9_PER_L,
-                                                                            "platelets_1e9_per_L"))),
+    # grade 3-4 with grade 4 beside it, as the cohort's row (a single run gave grade 4 alone; review37b)
+    "days_platelets_below_25": (f"Days of grade 3-4 thrombocytopenia in each cycle (cycle: days with platelets < "
+                                f"{PLATELETS_GRADE3_1E9_PER_L:g} ×10⁹/L; grade 4: < {PLATELETS_GRADE4_1E9_PER_L:g})",
+                                lambda r: _platelet_days_text(r)),
 }
+
+
+def _platelet_days_text(result: Result) -> str:
+    """"1: 3 (grade 4: 0.5) · 2: 0": each cycle's days of platelets < 50 ×10⁹/L with its days < 25 beside them;
+    empty when no cycle has any."""
+    g3, g4 = (cycle_days_below(result, t, "platelets_1e9_per_L")
+              for t in (PLATELETS_GRADE3_1E9_PER_L, PLATELETS_GRADE4_1E9_PER_L))
+    if not any(g3):
+        return ""
+    cut = cycle_days_cut(result, PLATELETS_GRADE3_1E9_PER_L, "platelets_1e9_per_L")
+    return " · ".join(f"{i}: {a:g}" + (f" (grade 4: {b:g})" if b else "")
+                      + (" (still below at the run's end: at least)" if cut[i - 1] else "")
+                      for i, (a, b) in enumerate(zip(g3, g4, strict=True), start=1))
 
 
 def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
