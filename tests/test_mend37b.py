@@ -121,3 +121,29 @@ def test_a_single_runs_platelets_by_cycle_give_grade_3_4_with_grade_4_beside_it(
     label, text_of = key_results._CYCLE_ROWS["days_platelets_below_25"]
     assert "grade 3-4 thrombocytopenia" in label and "grade 4: < 25" in label
     assert text_of(None) == "1: 3 (grade 4: 0.5) · 2: 0 · 3: 2 (still below at the run's end: at least)"
+
+
+def test_the_half_normal_definitions_do_not_depend_on_the_partition():
+    import numpy as np
+
+    from hemasim.interventions.transplant import TRANSPLANT_OBSERVABLES, transplant_endpoint_values
+
+    # a cohort quoted its partition's median reference ("(116.315/uL)" in partitions of 2, "(151.105/uL)" for the
+    # same 8 patients in one; review mend37a): each patient has his own, and the definition says so
+    days = np.arange(0.0, 61.0)
+
+    def definitions(refs: list[float], one_run: bool | None = None) -> dict[str, str]:
+        n = len(refs)
+        obs = {name: np.ones((n, days.size)) for name in TRANSPLANT_OBSERVABLES}
+        references = {r: np.asarray(refs) for r in ("nk_reference_per_uL", "cd8_reference_per_uL",
+                                                    "b_reference_per_uL", "cd4_reference_per_uL")}
+        return {c.name: c.definition for c in transplant_endpoint_values(days, obs, references, one_run=one_run)
+                if "50pct_normal" in c.name}
+
+    two, other, eight = definitions([200.0, 300.0]), definitions([250.0, 400.0]), definitions([200.0 + 25 * i for i in range(8)])
+    assert two == other == eight and len(two) == 8
+    assert all("each patient's own reference count" in d and "/uL)" not in d for d in two.values())
+    # a cohort partition of one patient reads as the others; a single run quotes its own number
+    assert definitions([300.0], one_run=False) == two
+    single = definitions([300.0], one_run=True)
+    assert "half the reference (150/uL)" in single["cd4_50pct_normal_day"]
