@@ -147,3 +147,28 @@ def test_the_half_normal_definitions_do_not_depend_on_the_partition():
     assert definitions([300.0], one_run=False) == two
     single = definitions([300.0], one_run=True)
     assert "half the reference (150/uL)" in single["cd4_50pct_normal_day"]
+
+
+def test_an_undecided_row_is_hidden_where_no_patient_is_undecided():
+    from hemasim.cohort.runner import _Column, _summary_row
+    from hemasim.report.html import endpoint_group, render_cohort_report, shown_endpoints
+
+    import numpy as np
+    import pandas as pd
+
+    # a cohort showed "0% yes" of full_donor_t_chimerism_lost_undecided every time, a single run "..._undecided 0"
+    # under each flag (review mend37a): the row is hidden where none is undecided, kept where one is
+    flag = "full_donor_t_chimerism_lost"
+    ep = pd.DataFrame({flag: [0.0, 1.0, 0.0, 0.0], f"{flag}_undecided": [0.0, 0.0, 0.0, 0.0],
+                       "anc_fell_below_0p5_after_engraftment": [0.0, np.nan, 0.0, 1.0],
+                       "anc_fell_below_0p5_after_engraftment_undecided": [0.0, 1.0, 0.0, 0.0]})
+    rows = [_summary_row(_Column(c, "flag", f"definition of {c}"), ep) for c in ep.columns]
+    report = render_cohort_report({"n_patients": 4, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
+    assert "full_<wbr>donor_<wbr>t_<wbr>chimerism_<wbr>lost</code>" in report
+    assert "full_<wbr>donor_<wbr>t_<wbr>chimerism_<wbr>lost_<wbr>undecided" not in report
+    assert "anc_<wbr>fell_<wbr>below_<wbr>0p5_<wbr>after_<wbr>engraftment_<wbr>undecided" in report
+    # a single run's value: 0 hidden, 1 kept; its other rows untouched
+    values = {"x_undecided": 0.0, "y_undecided": 1.0, "z": 0.0}
+    assert shown_endpoints(list(values), values.get) == ["y_undecided", "z"]
+    # the grouping of bb8a3709 holds: an undecided flag goes with the endpoint it qualifies
+    assert endpoint_group(f"{flag}_undecided") == endpoint_group(flag)
