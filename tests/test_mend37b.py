@@ -146,7 +146,7 @@ def test_the_half_normal_definitions_do_not_depend_on_the_partition():
     # a cohort partition of one patient reads as the others; a single run quotes its own number
     assert definitions([300.0], one_run=False) == two
     single = definitions([300.0], one_run=True)
-    assert "half the reference (150/uL)" in single["cd4_50pct_normal_day"]
+    assert "half the reference count for the patient's age (150/uL)" in single["cd4_50pct_normal_day"]
 
 
 def test_an_undecided_row_is_hidden_where_no_patient_is_undecided():

@@ -378,14 +378,12 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
         day, did_not_fall = recovery_days(days, obs[name], half[:, None])
         flag = f"{label}_50pct_normal_day{DID_NOT_FALL}"
         # a number for a single run only: a cohort's definition is one for all its patients and partitions
-        mark = (f"half the reference ({float(half[0]):g}/uL)" if one_run else
+        mark = (f"half the reference count for the patient's age ({float(half[0]):g}/uL)" if one_run else
                 "half each patient's own reference count for his age")
-        out += [EndpointColumn(f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the reference "
-                               "count for the patient's age after its fall below it (none when it never fell below "
-                               f"it, see {flag}, or did not recover); {mark}", day),
-                EndpointColumn(flag, "flag", f"1 if {name} never fell below half the reference count for the "
-                               f"patient's age ({mark}) after the graft (no recovery day: the count did not fall)",
-                               did_not_fall)]
+        out += [EndpointColumn(f"{label}_50pct_normal_day", unit, f"first day {name} reaches {mark} after its fall "
+                               f"below it (none when it never fell below it, see {flag}, or did not recover)", day),
+                EndpointColumn(flag, "flag", f"1 if {name} never fell below {mark} after the graft (no recovery day: "
+                               "the count did not fall)", did_not_fall)]
     day, did_not_fall = recovery_days(days, obs["cd4_per_uL"], 200.0)
     out += [EndpointColumn("cd4_200_day", unit, "first day with CD4 >= 200/uL after its fall below 200/uL after the "
                            f"graft (none when it never fell below, see cd4_200_day{DID_NOT_FALL}, or did not recover)",
