@@ -150,11 +150,11 @@ def test_the_half_normal_definitions_do_not_depend_on_the_partition():
 
 
 def test_an_undecided_row_is_hidden_where_no_patient_is_undecided():
-    from hemasim.cohort.runner import _Column, _summary_row
-    from hemasim.report.html import endpoint_group, render_cohort_report, shown_endpoints
-
     import numpy as np
     import pandas as pd
+
+    from hemasim.cohort.runner import _Column, _summary_row
+    from hemasim.report.html import endpoint_group, render_cohort_report, shown_endpoints
 
     # a cohort showed "0% yes" of full_donor_t_chimerism_lost_undecided every time, a single run "..._undecided 0"
     # under each flag (review mend37a): the row is hidden where none is undecided, kept where one is

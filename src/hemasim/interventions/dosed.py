@@ -223,9 +223,10 @@ def _outside_cells(result: Result, log: Sequence[Mapping[str, object]],
 
     def key(e: Mapping[str, object]) -> tuple[str, int, int] | None:
         cycle = e.get("cycle", "")
-        if cycle == "" or np.ndim(cycle) != 0:
+        if isinstance(cycle, str):
             return None
-        return (str(e.get("drug")), int(e.get("block", 0)), int(cycle))  # type: ignore[call-overload]
+        first = int(np.asarray(cycle).flat[0])  # one value, or one per patient (the same cycle of a drug's entry)
+        return (str(e.get("drug")), int(e.get("block", 0)), first)  # type: ignore[call-overload]
 
     todo = [i for i, e in enumerate(log) if key(e) not in blocks]
     if not todo:

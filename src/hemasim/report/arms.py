@@ -22,8 +22,8 @@ from hemasim.report.html import (
     parameter_rows,
     parameters_html,
     patient_text,
-    shown_endpoints,
     scenario_title,
+    shown_endpoints,
     solver_text,
     warnings_html,
 )
