@@ -216,8 +216,9 @@ def test_the_cohort_key_rows_say_a_cycle_was_cut_short():
             row("days_anc_below_0p5_cycle1", "day", 0.0), row("anc_nadir_cycle2", "1e9/L", 0.9, 0.0),
             row("anc_nadir_day_cycle2", "day of the cycle", 9.5, 0.0), row("days_anc_below_0p5_cycle2", "day", 0.0)]
     text = cohort_key_results_html(rows)
-    assert text.count("still falling at the end of the cycle") == 2  # cycle 1's nadir and its day
-    assert "1: 3.1 (day 6.5; still falling at its end in 100%) · 2: 0.9 (day 9.5)" in text
+    assert text.count("still falling at the cycle&#x27;s end") == 2  # cycle 1's nadir and its day
+    # most still falling: no nadir, no median day that reads as a time to nadir (review37b)
+    assert "1: no nadir within the cycle (falling through it in 100%): 3.1 on its last day · 2: 0.9 (day 9.5)" in text
 
 
 def test_cycles_that_start_out_of_order_do_not_overlap():
@@ -273,7 +274,7 @@ def test_a_long_course_lists_its_first_cycles_and_its_last():
     weekly = {**TOY, "duration_days": 140, "interventions": [
         {**TOY["interventions"][0], "rules": [], "schedule": {"days": [7.0 * i for i in range(20)]}}]}
     family = cycle_endpoints(parse_scenario(weekly, "weekly.yaml"))
-    assert family is not None and len(family.units()) == 7 * 6 + 1  # 6 columns a listed cycle and the RDI
+    assert family is not None and len(family.units()) == 7 * 7 + 1  # 7 columns a listed cycle and the RDI
 
 
 def test_an_arm_without_a_cycle_says_why_its_cells_are_empty():

@@ -34,16 +34,30 @@ def _values(result) -> dict[str, float | None]:
 
 
 @pytest.mark.integration
-def test_a_docetaxel_q3w_run_has_a_platelet_nadir_in_each_cycle():
+def test_a_docetaxel_q3w_runs_platelets_fall_through_each_cycle_with_no_nadir_within_it():
+    # the model's platelets fall through the whole docetaxel course: each cycle's lowest is the count on its last
+    # output (day 20.75 of 21) and flagged still falling, no nadir (the test's name promised a nadir; review37b)
+    from hemasim.report.key_results import _cycle_nadirs_text
+
     result = example_run("docetaxel_q3w.yaml")  # 4 cycles q21 from day 0, 84 days
     values = _values(result)
     baseline = float(result.observable(PLT)[0])
     starts = chemotherapy_cycle_starts(result.record.scenario, result.record.administrations)[0]
     assert len(starts) == 4
+    lows = []
     for k in range(1, 5):
         low, day = values[f"platelets_nadir_cycle{k}"], values[f"platelets_nadir_day_cycle{k}"]
         assert low is not None and 0 < low < baseline
-        assert day is not None and 0 <= day < 21  # counted from the cycle's first dose, inside the cycle
+        assert day == 20.75  # the cycle's last output before the next dose (the last cycle: before the run's end)
+        assert values[f"platelets_nadir_cycle{k}_at_run_end"] == 1.0
+        assert values[f"platelets_nadir_day_cycle{k}_at_run_end"] == 1.0
+        lows.append(low)
+    assert lows == sorted(lows, reverse=True)  # lower at each cycle's end
+    # the single run's row says it once, without the last day read as a time to nadir
+    text = _cycle_nadirs_text(result, PLT)
+    assert text.count("no nadir within the cycle") == 1 and "(every cycle: " in text and "day 20.75" not in text
+    assert text.startswith(f"1: {lows[0]:.3g} · 2: ")
+    for k in range(1, 5):
         hb = values[f"hemoglobin_nadir_cycle{k}"]
         assert hb is not None and 0 < hb < float(result.observable("hemoglobin_g_per_dL")[0])
     # the cycles tile the run from day 0: the run's nadir is the lowest cycle's, its days below are the cycles' sum
@@ -186,9 +200,9 @@ def test_the_cohort_key_rows_give_each_cycles_thrombocytopenia():
             row("days_platelets_below_50_cycle2", "day", 0.0, 0.0), row("days_platelets_below_25_cycle2", "day", 0.0, 0.0),
             row("hemoglobin_nadir_cycle1", "g/dL", 11.2), row("hemoglobin_nadir_cycle2", "g/dL", 10.9, at_end=0.5)]
     text = cohort_key_results_html(rows)
-    assert "1: 42 (day 14) · 2: 80 (day 20.5; still falling at its end in 100%)" in text
+    assert "1: 42 (day 14) · 2: no nadir within the cycle (falling through it in 100%): 80 on its last day" in text
     assert "1: 60% (grade 4: 10%) · 2: 0% (grade 4: 0%)" in text
-    assert "1: 11.2 · 2: 10.9 (still falling at its end in 50%)" in text
+    assert "1: 11.2 · 2: no nadir within the cycle (falling through it in 50%): 10.9 on its last day" in text
 
 
 @pytest.mark.integration

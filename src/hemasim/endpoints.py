@@ -404,6 +404,17 @@ def cycle_days_below(times: np.ndarray, v: np.ndarray, starts: np.ndarray, thres
     return out
 
 
+def cycle_below_at_run_end(times: np.ndarray, v: np.ndarray, starts: np.ndarray, threshold: float) -> np.ndarray:
+    """Per patient and cycle (as :func:`cycle_days_below`), 1 where the run's end cut the cycle's days below
+    ``threshold`` short: the cycle reaches the run's end (no later cycle began for the patient) and the count was
+    still below ``threshold`` at its last output, so its days below are at least that many (the run-wide
+    :class:`DaysBelow`'s flag, of the cycle; a cut-short last cycle read as complete; review37b); else 0, and 0 for a
+    cycle not given."""
+    v = np.asarray(v, dtype=np.float64)
+    last = np.isinf(_cycle_windows(starts)[:, :, 1])  # False where not given (NaN)
+    return (last & (v[:, -1] < threshold)[:, None]).astype(np.float64)
+
+
 def still_falling(v: np.ndarray) -> np.ndarray:
     """Per patient (rows of ``v``): is the lowest value no nadir but where the count stood when the run ended? After
     it the count came back less than :data:`NADIR_FALL` (1%) of its fall from the start and of the lowest value itself.

@@ -1013,14 +1013,30 @@ def _undecided_parts(why: str | None) -> tuple[str, str]:
     return "; ".join(p for p in undecided if p), "; ".join(p for p in parts if not p.startswith(UNDECIDED))
 
 
+def _given_cycle(name: str, ep: pd.DataFrame) -> np.ndarray | None:
+    """The patients given chemotherapy cycle k (a nadir of the cycle, ``*_nadir_cycle<k>``, none for a cycle not given
+    within the run) where ``name`` is a per-cycle count's column (``days_platelets_below_50_cycle3``, a nadir's, their
+    flags); None for any other (the dose rules' ``chemotherapy_cycle<k>_delayed`` is a share of all patients)."""
+    m = re.fullmatch(r"(?:days_.+|.+_nadir(?:_day)?)_cycle(\d+)(?:_.*)?", name)
+    if m is None:
+        return None
+    nadirs = [c for c in ep.columns if re.fullmatch(rf"[a-z]+_nadir_cycle{m.group(1)}", str(c))]
+    return ~np.isnan(ep[nadirs[0]].to_numpy(dtype=np.float64)) if nadirs else None
+
+
 def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     """summary.json's and summary.csv's row of endpoint ``e`` over the patients' table ``ep``: the same fields for
     every endpoint and cohort (``missing``: "not computed" for a G-CSF's Cmax, else None; the column was in
     summary.csv only where a cohort had such an endpoint, so the file's columns changed with the scenario)."""
     v = ep[e.name].to_numpy(dtype=np.float64)
+    given = _given_cycle(e.name, ep)
     reached = ~np.isnan(v)
     if e.name.startswith("days_") or e.unit in ("flag", "count"):
-        reached = v > 0
+        # a chemotherapy cycle's: a share of the patients given it (a cycle not given read as no grade 4 in it, where
+        # the dose-reduced row's share was of those given it; review37b)
+        reached = v[given] > 0 if given is not None else v > 0
+    elif given is not None:
+        reached = ~np.isnan(v[given])
     finite = v[~np.isnan(v)]
     if e.unit == "flag" and np.isnan(v).any():  # a flag that is undefined for some (a fold-rise responder without a
         reached = finite > 0                    # fold-rise): the share of those it is defined for, None for none
@@ -1059,7 +1075,12 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
 
     def share(suffix: str) -> float | None:  # of a flag column (Endpoint.flag_columns), None where it has none
         column = f"{e.name}{suffix}"
-        return float(ep[column].to_numpy(dtype=np.float64).mean()) if column in ep else None
+        if column not in ep:
+            return None
+        flags = ep[column].to_numpy(dtype=np.float64)
+        # a cycle's: of the patients given it (none given: None)
+        flags = flags if given is None else flags[given]
+        return float(flags.mean()) if len(flags) else None
 
     return {"endpoint": e.name, "unit": e.unit, "definition": e.definition,
             "median": float(np.median(finite)) if len(finite) else None,
@@ -1069,6 +1090,8 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
             # the share's denominator where it is not every patient (a flag none for some: "of the 39 with IgG before
             # the series"), and why the others have none
             "n_with_value": int(len(finite)), "no_value_note": no_value,
+            # a chemotherapy cycle's row: its shares are of the patients given the cycle (None: not a cycle's)
+            "n_given_cycle": None if given is None else int(given.sum()),
             "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note,
             # the share of patients whose value the run's end cut short (a nadir still falling then: its lowest value
             # so far; days below a count still below then), and whose count fell below a recovery's threshold again

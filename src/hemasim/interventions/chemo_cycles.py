@@ -28,6 +28,7 @@ from hemasim.endpoints import (
     chemotherapy_cycle_plan,
     chemotherapy_cycle_starts,
     chemotherapy_doses,
+    cycle_below_at_run_end,
     cycle_days_below,
     cycle_nadirs,
     short_name,
@@ -304,7 +305,8 @@ def count_columns(count: CycleCount, cycles: Sequence[int], times: np.ndarray, v
     days below each threshold: one rule for every count, the ANC's (cohortrep36, mend36e)."""
     obs, word = count.observable, count.word
     low, day, fallen, falling = cycle_nadirs(times, v, starts)
-    below = [(t, label, cycle_days_below(times, v, starts, t)) for t, label in count.thresholds]
+    below = [(t, label, cycle_days_below(times, v, starts, t), cycle_below_at_run_end(times, v, starts, t))
+             for t, label in count.thresholds]
     given = ~np.isnan(low)
     out: list[EndpointColumn] = []
     for k in cycles:
@@ -315,9 +317,10 @@ def count_columns(count: CycleCount, cycles: Sequence[int], times: np.ndarray, v
             NotGivenColumn(nadir, count.unit, f"lowest {obs} in chemotherapy cycle {k}, from its first dose to "
                            f"the patient's next cycle's (or the run's end); where the count was still falling "
                            f"then, the lowest so far, no nadir ({nadir}{AT_RUN_END}); {_NOT_GIVEN}", low[:, j]),
-            EndpointColumn(f"{nadir}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the end of "
-                           f"cycle {k} (the next dose or the run's end came first: its lowest value is no "
-                           f"nadir), else 0 (and for a cycle not given)", at_end),
+            EndpointColumn(f"{nadir}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the "
+                           f"cycle's end (the next cycle's first dose or the run's end) in cycle {k}: its lowest "
+                           f"value is no nadir (the name's 'run end' means either end); else 0 (and for a cycle not "
+                           f"given)", at_end),
         ]
         if count.with_day:
             out += [
@@ -327,15 +330,20 @@ def count_columns(count: CycleCount, cycles: Sequence[int], times: np.ndarray, v
                                f"was not given within the run; where it was still falling at the cycle's end, "
                                f"the day of its lowest value so far", np.where(fallen[:, j], day[:, j], np.nan)),
                 EndpointColumn(f"{nadir_day}{AT_RUN_END}", "flag", f"1 when the {word} was still falling at the "
-                               f"end of cycle {k}, else 0 (and for a cycle not given)", at_end),
+                               f"cycle's end (the next cycle's first dose or the run's end) in cycle {k}: the day is "
+                               f"of its lowest value so far; else 0 (and for a cycle not given)", at_end),
                 NotGivenColumn(f"{nadir_day}{DID_NOT_FALL}", "flag", f"1 when the {word} never fell in cycle "
                                f"{k} (no nadir day), else 0; {_NOT_GIVEN}",
                                np.where(given[:, j], (~fallen[:, j]).astype(np.float64), np.nan)),
             ]
-        out += [NotGivenColumn(cycle_days_below_name(k, obs, t), "day", f"days with {obs} < {t:g} in cycle {k} "
-                               f"({label}; from its first dose to the patient's next cycle's, or the run's end); "
-                               f"{_NOT_GIVEN}", days[:, j])
-                for t, label, days in below]
+        for t, label, days, cut in below:
+            name = cycle_days_below_name(k, obs, t)
+            out += [NotGivenColumn(name, "day", f"days with {obs} < {t:g} in cycle {k} ({label}; from its first dose "
+                                   f"to the patient's next cycle's, or the run's end: at least this many where the "
+                                   f"count was still below {t:g} then, {name}{AT_RUN_END}); {_NOT_GIVEN}", days[:, j]),
+                    EndpointColumn(f"{name}{AT_RUN_END}", "flag", f"1 when the {word} was still below {t:g} at the "
+                                   f"run's end within cycle {k} (its last cycle, cut short: at least these days), "
+                                   f"else 0 (and for a cycle not given)", cut[:, j])]
     return out
 
 
@@ -348,7 +356,9 @@ def count_units(count: CycleCount, cycles: Sequence[int]) -> dict[str, str]:
         if count.with_day:
             units.update({cycle_nadir_day_name(k, obs): CYCLE_DAY_UNIT, f"{cycle_nadir_day_name(k, obs)}{AT_RUN_END}":
                           "flag", f"{cycle_nadir_day_name(k, obs)}{DID_NOT_FALL}": "flag"})
-        units.update({cycle_days_below_name(k, obs, t): "day" for t, _ in count.thresholds})
+        for t, _ in count.thresholds:
+            units.update({cycle_days_below_name(k, obs, t): "day", f"{cycle_days_below_name(k, obs, t)}{AT_RUN_END}":
+                          "flag"})
     return units
 
 

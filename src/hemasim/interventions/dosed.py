@@ -134,11 +134,16 @@ def _drug_section(result: Result) -> str | None:
     listed = _listed_days(dosing)
     blocks = chemotherapy_cycle_blocks(result.record.scenario, [(iv, ds.drug) for iv, ds in dosing])
     several = len({b.block for b in blocks.values()}) > 1
+    log = result.record.administrations
+    # a drug outside the chemotherapy blocks (G-CSF) logs its own count: placed in the run's cycle it falls in, as
+    # the header says (pegfilgrastim on day 1 of AC-T's docetaxel read "1" beside docetaxel's "5"; review37b)
+    outside = _outside_cells(result, log, blocks, listed) if several else {}
     rows = "".join(
-        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed, blocks))}</td>"
+        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td>"
+        f"<td>{esc(outside.get(i) or _cycle_cell(e, listed, blocks))}</td>"
         f"<td>{esc(ROUTE_WORDS.get(str(e['route']), str(e['route'])))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{esc(amount_text(float(e['planned_ug'])))}</td><td>{esc(amount_text(float(e['given_ug'])))}</td></tr>"
-        for e in result.record.administrations)
+        for i, e in enumerate(log))
     basis = dose_basis_text(result, dosing)
     peaks = peak_text(result, dosing)
     notes = "".join(f"<p><strong>{esc(t)}</strong></p>" for t in drug_notes(result, dosing))
@@ -146,8 +151,8 @@ def _drug_section(result: Result) -> str | None:
     return (figure_html("Drugs", "drug concentrations", fig) + notes
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day of the run</th><th>drug</th>"
-            + ("<th>cycle of the run, as the per-cycle results number it (its block: the block's own cycle)</th>"
-               if several else "<th>cycle (or dose n of N of a days list)</th>") + "<th>route</th>"
+            + (f"<th>{SEVERAL_BLOCKS_HEADER}</th>" if several else "<th>cycle (or dose n of N of a days list)</th>")
+            + "<th>route</th>"
             "<th>action</th>"
             f"<th>full dose</th><th>given</th></tr>{rows}</table>")
 
@@ -202,6 +207,52 @@ def _listed_days(dosing: Dosing) -> dict[str, int]:
     return out
 
 
+#: the administration table's cycle header where the run has two or more chemotherapy blocks one after the other
+SEVERAL_BLOCKS_HEADER = ("cycle of the run, as the per-cycle results number it (a chemotherapy dose: its block and "
+                         "the block's own cycle, or dose n of N of a days list; another drug's dose, G-CSF: the "
+                         "cycle of the run it falls in, and which of that drug's doses it is)")
+
+
+def _outside_cells(result: Result, log: Sequence[Mapping[str, object]],
+                   blocks: Mapping[tuple[str, int, int], CycleBlock], listed: Mapping[str, int]) -> dict[int, str]:
+    """Index in ``log`` -> the cycle cell of a dose of a drug outside the chemotherapy blocks (G-CSF): the run's cycle
+    it falls in (the latest cycle begun on or before its day, each patient's own after a delay; "before cycle 1"
+    before any; "–" where the patients' cycles differ) and which of the drug's doses given it is: "5 (pegfilgrastim
+    dose 1 of 4)"."""
+    from hemasim.endpoints import chemotherapy_cycle_starts
+
+    def key(e: Mapping[str, object]) -> tuple[str, int, int] | None:
+        cycle = e.get("cycle", "")
+        if isinstance(cycle, str):
+            return None
+        first = int(np.asarray(cycle).flat[0])  # one value, or one per patient (the same cycle of a drug's entry)
+        return (str(e.get("drug")), int(e.get("block", 0)), first)  # type: ignore[call-overload]
+
+    todo = [i for i, e in enumerate(log) if key(e) not in blocks]
+    if not todo:
+        return {}
+    n = result.model.n_patients or 1
+    starts = chemotherapy_cycle_starts(result.record.scenario, log, n)
+    given: dict[str, list[int]] = {}
+    for i in todo:
+        if log[i].get("action") == "given":
+            given.setdefault(str(log[i].get("drug")), []).append(i)
+    out = {}
+    for i in todo:
+        e = log[i]
+        drug = str(e.get("drug"))
+        day = float(e["day"])  # type: ignore[arg-type]
+        begun = np.where(np.isnan(starts), np.inf, starts) <= day + 1e-9
+        latest = {int(np.flatnonzero(row)[np.argmax(starts[p, row])]) + 1 if row.any() else 0
+                  for p, row in enumerate(begun)}
+        cycle = ("–" if len(latest) > 1 else "before cycle 1" if latest == {0} else str(next(iter(latest))))
+        doses = given.get(drug, [])
+        which = (f"{drug} dose {doses.index(i) + 1} of {len(doses)}" if i in doses
+                 else f"{drug}" if drug not in listed else _cycle_cell(e, listed))
+        out[i] = f"{cycle} ({which})"
+    return out
+
+
 def _cycle_cell(entry: Mapping[str, object], listed: Mapping[str, int],
                 blocks: Mapping[tuple[str, int, int], CycleBlock] | None = None) -> str:
     """The administration table's cycle cell: the cycle, or for a list of days which of its doses ("dose 3 of 5").
@@ -209,7 +260,8 @@ def _cycle_cell(entry: Mapping[str, object], listed: Mapping[str, int],
     :func:`hemasim.endpoints.chemotherapy_cycle_blocks`) numbers the cycles through the run, as its per-cycle
     endpoints and key results do, and names the block and its own cycle: "5 (block 2, docetaxel: its cycle 1 of
     4)". Each regimen counts its cycles from 1, and AC-T's docetaxel rows read cycle 1 to 4 again, the cycles the
-    endpoints call 5 to 8 (cycle37). A drug outside the blocks (G-CSF) keeps its own count."""
+    endpoints call 5 to 8 (cycle37). A drug outside the blocks (G-CSF) keeps its own count here; the table
+    places it in the run's cycle (:func:`_outside_cells`)."""
     cycle = entry.get("cycle", "")
     n = listed.get(str(entry.get("drug")))
     own = f"dose {cycle} of {n}" if n is not None and cycle != "" else str(cycle)

@@ -326,8 +326,8 @@ _UndecidedColumn = functools.partial(NotedColumn, note=GRAFT_FAILURE_UNDECIDED)
 
 def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],
                                hb_set_point: np.ndarray | None = None, ages_at_graft: float | np.ndarray | None = None,
-                               youngest_at_graft: float | None = None, until_day: float = np.inf
-                               ) -> list[EndpointColumn]:
+                               youngest_at_graft: float | None = None, until_day: float = np.inf,
+                               one_run: bool | None = None) -> list[EndpointColumn]:
     """Engraftment, immune recovery, chimerism and the haemoglobin after engraftment for many patients: ``days`` (T,)
     from the graft (>= 0), ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery
     reference counts; ``hb_set_point`` (N,) each patient's haemoglobin set point (default: the first value given);
@@ -337,8 +337,12 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
     (:data:`CD4_FOR_AGE`) too, for every patient. Decided from the scenario, not from the ages drawn, so that every
     partition of a cohort has the same columns (review27: a partition drawn all from 6 years lacked it, and
     ``pd.read_parquet`` of the endpoints then dropped the column). ``until_day`` (after the graft): the next
-    conditioning, chemotherapy, radiation or graft, which ends the window of :data:`ANC_BELOW_AGAIN`."""
+    conditioning, chemotherapy, radiation or graft, which ends the window of :data:`ANC_BELOW_AGAIN`. ``one_run``:
+    a single run's (its reference count quoted in the recovery definitions; a cohort's patients each have their own,
+    and the partition's median read 116.315/uL in partitions of 2 and 151.105 for the same 8 in one; review mend37a);
+    None: one patient."""
     n = next(iter(obs.values())).shape[0]
+    one_run = n == 1 if one_run is None else one_run
     unit = "day after graft"
     # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has no
     # engraftment day, and a flag says so instead of looking like a graft that never engrafted
@@ -373,12 +377,13 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
         half = 0.5 * np.broadcast_to(np.asarray(references[ref], dtype=np.float64), (n,))
         day, did_not_fall = recovery_days(days, obs[name], half[:, None])
         flag = f"{label}_50pct_normal_day{DID_NOT_FALL}"
-        out += [EndpointColumn(f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the reference "
-                               "count for the patient's age after its fall below it (none when it never fell below "
-                               f"it, see {flag}, or did not recover); half the reference ({np.median(half):g}/uL)", day),
-                EndpointColumn(flag, "flag", f"1 if {name} never fell below half the reference count for the "
-                               f"patient's age ({np.median(half):g}/uL) after the graft (no recovery day: the count "
-                               "did not fall)", did_not_fall)]
+        # a number for a single run only: a cohort's definition is one for all its patients and partitions
+        mark = (f"half the reference count for the patient's age ({float(half[0]):g}/uL)" if one_run else
+                "half each patient's own reference count for his age")
+        out += [EndpointColumn(f"{label}_50pct_normal_day", unit, f"first day {name} reaches {mark} after its fall "
+                               f"below it (none when it never fell below it, see {flag}, or did not recover)", day),
+                EndpointColumn(flag, "flag", f"1 if {name} never fell below {mark} after the graft (no recovery day: "
+                               "the count did not fall)", did_not_fall)]
     day, did_not_fall = recovery_days(days, obs["cd4_per_uL"], 200.0)
     out += [EndpointColumn("cd4_200_day", unit, "first day with CD4 >= 200/uL after its fall below 200/uL after the "
                            f"graft (none when it never fell below, see cd4_200_day{DID_NOT_FALL}, or did not recover)",
@@ -445,7 +450,9 @@ class TransplantEndpoints(EndpointFamily):
                                           np.asarray(ctx.ages_years, dtype=np.float64) + self.graft_day / DAYS_PER_YEAR,
                                           None if ctx.youngest_age_years is None else
                                           ctx.youngest_age_years + self.graft_day / DAYS_PER_YEAR,
-                                          self.next_insult_day - self.graft_day)
+                                          self.next_insult_day - self.graft_day,
+                                          # a single run: its age one number, no patient's own values
+                                          np.ndim(ctx.ages_years) == 0 and not ctx.per_patient)
 
     def units(self) -> dict[str, str]:
         days = ["neutrophil_engraftment_day", "platelet_engraftment_day",

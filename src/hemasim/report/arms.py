@@ -23,6 +23,7 @@ from hemasim.report.html import (
     parameters_html,
     patient_text,
     scenario_title,
+    shown_endpoints,
     solver_text,
     warnings_html,
 )
@@ -143,7 +144,9 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
                 f"<td class=\"prose\">{esc(definition_text(firsts[name].definition))}</td></tr>")
 
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
-    return grouped_endpoint_tables(order, f"<tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>", row)
+    # an undecided flag's row where no arm has an undecided patient is hidden, as in a single run's table
+    shown = shown_endpoints(order, lambda n: sum(float(by_arm[a][n].value or 0.0) for a in names if n in by_arm[a]))
+    return grouped_endpoint_tables(shown, f"<tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>", row)
 
 
 def _arm_html(name: str, record: dict[str, Any]) -> str:

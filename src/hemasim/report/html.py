@@ -9,7 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from hemasim.assembly import report_sections
-from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, FirstSustainedDay
+from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, UNDECIDED_SUFFIX, FirstSustainedDay
 from hemasim.report.key_results import (
     ENDPOINTS_ANCHOR,
     POWER_UNITS,
@@ -152,6 +152,13 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
 #: the group of the endpoints every run has (hemasim.endpoints.DEFAULT_ENDPOINTS), and of any name no group claims
 COUNTS_GROUP = "Blood counts"
 OTHER_GROUP = "Other endpoints"
+
+
+def shown_endpoints(names: Sequence[str], undecided_count: Callable[[str], float | None]) -> list[str]:
+    """``names`` less each ``<flag>_undecided`` row no patient is undecided in (``undecided_count(name)``: its value,
+    or its share of patients; 0: none): a single run showed "..._undecided 0" under each such flag and a cohort a
+    "0% yes" chimerism-undecided row every time (review mend37a). The CSV and JSON keep the columns."""
+    return [n for n in names if not (n.endswith(UNDECIDED_SUFFIX) and undecided_count(n) == 0)]
 
 
 def endpoint_group(name: str) -> tuple[str, bool]:
@@ -691,7 +698,8 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
         return (f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
                 f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(definition_text(e.definition))}</td></tr>")
 
-    rows_ep = grouped_endpoint_tables([e.name for e in endpoints], ENDPOINT_HEADER, row_ep)
+    rows_ep = grouped_endpoint_tables(shown_endpoints([e.name for e in endpoints], lambda n: by_name[n].value),
+                                      ENDPOINT_HEADER, row_ep)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
     volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""
@@ -894,7 +902,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
                 f"<td>{esc(units[str(r['endpoint'])])}</td>"
                 f"<td class=\"prose\">{esc(definition_text(r['definition']))}</td></tr>")
 
-    rows = grouped_endpoint_tables(list(by_name), COHORT_ENDPOINT_HEADER, row)
+    rows = grouped_endpoint_tables(shown_endpoints(list(by_name), lambda n: by_name[n]["fraction_reaching"]),
+                                   COHORT_ENDPOINT_HEADER, row)
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
     cycles = _cycle_problem(scen)  # two drugs at once on different schedules: no per-cycle rows, and why (review36e)

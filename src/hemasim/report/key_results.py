@@ -616,21 +616,45 @@ def _cycle_nadirs_text(result: Result, observable: str = "anc_1e9_per_L") -> str
         return chemotherapy_cycle_problem(result.record.scenario)
     # the per-cycle endpoints' rule (hemasim.endpoints.cycle_nadirs): read once, there
     low, day, fallen, falling = endpoint_cycle_nadirs(result.times, result.observable(observable)[None, :], starts)
-    return " · ".join(f"{i}: no output in it" if math.isnan(v) else
-                      f"{i}: {count_text(v)} (day {d:g}; {CYCLE_CUT_SHORT})" if f and cut else
+    cut = [i for i, (f, c) in enumerate(zip(fallen[0], falling[0], strict=True), start=1) if f and c]
+    text = " · ".join(f"{i}: no output in it" if math.isnan(v) else
+                      f"{i}: {count_text(v)}" if i in cut else  # no day: the cycle's last, read as a time to nadir
                       f"{i}: {count_text(v)} (day {d:g})" if f else f"{i}: did not fall"
-                      for i, (v, d, f, cut) in enumerate(zip(low[0], day[0], fallen[0], falling[0], strict=True),
-                                                         start=1))
+                      for i, (v, d, f) in enumerate(zip(low[0], day[0], fallen[0], strict=True), start=1))
+    if not cut:
+        return text
+    # said once for the cycles it holds: the platelets fall through a whole AC or docetaxel course, and the same
+    # words after each of 8 cycles hid the numbers (review37b)
+    which = ("every cycle" if len(cut) == low.shape[1] else
+             f"cycle {cut[0]}" if len(cut) == 1 else f"cycles {', '.join(map(str, cut[:-1]))} and {cut[-1]}")
+    return f"{text} ({which}: {CYCLE_CUT_SHORT})"
 
 
 #: a cycle's lowest count where the next dose or the run's end came before it bottomed out (review36e: cycle 3 of a
-#: run ending on its day 6 read as a nadir on day 6)
-CYCLE_CUT_SHORT = "still falling at the cycle's end: the lowest so far, no nadir"
+#: run ending on its day 6 read as a nadir on day 6), said once after the cycles it holds
+CYCLE_CUT_SHORT = ("no nadir within the cycle, still falling at its end (the next cycle's first dose or the run's "
+                   "end): the count on its last day")
 
 
-def _cycle_days_text(days: Sequence[float]) -> str:
-    """Days in each cycle; empty when no cycle has any (the run's row already says 0 days)."""
-    return " · ".join(f"{i}: {d:g}" for i, d in enumerate(days, start=1)) if any(days) else ""
+def _cycle_days_text(days: Sequence[float], cut: Sequence[bool] = ()) -> str:
+    """Days in each cycle; empty when no cycle has any (the run's row already says 0 days). ``cut``: per cycle, the
+    count still below the threshold at the run's end in it (:func:`cycle_days_cut`): "at least"."""
+    if not any(days):
+        return ""
+    return " · ".join(f"{i}: {d:g}" + (" (still below at the run's end: at least)" if i <= len(cut) and cut[i - 1]
+                                       else "") for i, d in enumerate(days, start=1))
+
+
+def cycle_days_cut(result: Result, threshold: float, observable: str = "anc_1e9_per_L") -> list[bool]:
+    """Per cycle (as :func:`cycle_days_below`), whether the run's end found ``observable`` still below ``threshold``
+    in it (the per-cycle ``days_*_cycle<k>_at_run_end`` flag: its days are at least so many)."""
+    from hemasim.endpoints import cycle_below_at_run_end
+
+    starts = _given_cycle_starts(result)
+    if starts.shape[1] < 2 or result.is_cohort or observable not in result.model.observable_names:
+        return []
+    return [bool(x) for x in cycle_below_at_run_end(result.times, result.observable(observable)[None, :], starts,
+                                                    threshold)[0]]
 
 
 #: a per-cycle row of the key results: after which endpoint it goes, its label, and its cells' text of a run
@@ -639,14 +663,29 @@ _CYCLE_ROWS: dict[str, tuple[str, Any]] = {
                   _cycle_nadirs_text),
     # "1: 1 · 2: 1.25" had no unit and no word for the number before the colon (harden25)
     "days_anc_below_0p5": ("Days of grade 4 neutropenia in each cycle (cycle: days)",
-                           lambda r: _cycle_days_text(cycle_days_below(r, ANC_GRADE4_1E9_PER_L))),
+                           lambda r: _cycle_days_text(cycle_days_below(r, ANC_GRADE4_1E9_PER_L),
+                                                      cycle_days_cut(r, ANC_GRADE4_1E9_PER_L))),
     # the platelets read by cycle as the ANC (cycle37: an oncologist found no platelet by cycle)
     "platelets_nadir": ("Platelet nadir of each cycle, ×10⁹/L (its day: days after the cycle's first dose, which is "
                         "day 0)", lambda r: _cycle_nadirs_text(r, "platelets_1e9_per_L")),
-    "days_platelets_below_25": ("Days of grade 4 thrombocytopenia in each cycle (cycle: days)",
-                                lambda r: _cycle_days_text(cycle_days_below(r, PLATELETS_GRADE4_1E9_PER_L,
-                                                                            "platelets_1e9_per_L"))),
+    # grade 3-4 with grade 4 beside it, as the cohort's row (a single run gave grade 4 alone; review37b)
+    "days_platelets_below_25": (f"Days of grade 3-4 thrombocytopenia in each cycle (cycle: days with platelets < "
+                                f"{PLATELETS_GRADE3_1E9_PER_L:g} ×10⁹/L; grade 4: < {PLATELETS_GRADE4_1E9_PER_L:g})",
+                                lambda r: _platelet_days_text(r)),
 }
+
+
+def _platelet_days_text(result: Result) -> str:
+    """"1: 3 (grade 4: 0.5) · 2: 0": each cycle's days of platelets < 50 ×10⁹/L with its days < 25 beside them;
+    empty when no cycle has any."""
+    g3, g4 = (cycle_days_below(result, t, "platelets_1e9_per_L")
+              for t in (PLATELETS_GRADE3_1E9_PER_L, PLATELETS_GRADE4_1E9_PER_L))
+    if not any(g3):
+        return ""
+    cut = cycle_days_cut(result, PLATELETS_GRADE3_1E9_PER_L, "platelets_1e9_per_L")
+    return " · ".join(f"{i}: {a:g}" + (f" (grade 4: {b:g})" if b else "")
+                      + (" (still below at the run's end: at least)" if cut[i - 1] else "")
+                      for i, (a, b) in enumerate(zip(g3, g4, strict=True), start=1))
 
 
 def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
@@ -926,6 +965,9 @@ def flag_denominator_text(row: Mapping[str, Any]) -> str:
     the 39 patients with a value (of 40; the other 1: none: no IgG at the series' first dose ...)"): a share over
     some patients read as one over all (review36a)."""
     n, k = row.get("n"), row.get("n_with_value")
+    given = row.get("n_given_cycle")  # a chemotherapy cycle's flag: of the patients given the cycle (review37b)
+    if given is not None and n is not None and given < n:
+        return f"of the {given} patient{'' if given == 1 else 's'} given the cycle (of {n})"
     # a flag's share only: another endpoint's fraction_reaching is itself the share with a value, of every patient
     if row.get("unit") != "flag" or n is None or k is None or k >= n:
         return "of patients"
@@ -993,9 +1035,13 @@ def cohort_caveat_text(row: Mapping[str, Any]) -> str:
     at_end, again = row.get("fraction_at_run_end"), row.get("fraction_fell_again")
     name = str(row.get("endpoint", ""))
     if at_end:
-        if re.search(r"_cycle\d+$", name):  # a chemotherapy cycle's nadir: the next dose or the run's end cut it
-            parts.append(f"still falling at the end of the cycle (the next cycle's dose or the run's end came first: "
-                         f"the lowest value so far, not a nadir) in {percent_text(at_end)} of patients")
+        if re.search(r"_cycle\d+$", name) and name.startswith("days_"):  # a cycle's days below, cut by the run's end
+            parts.append(f"still below the threshold at the run's end (at least these days) in {percent_text(at_end)} "
+                         f"of the patients given the cycle: {RUN_LONGER}")
+        elif re.search(r"_cycle\d+$", name):  # a chemotherapy cycle's nadir: the next dose or the run's end cut it
+            parts.append(f"still falling at the cycle's end (the next cycle's first dose or the run's end came first: "
+                         f"the lowest value so far, not a nadir) in {percent_text(at_end)} of the patients given the "
+                         f"cycle")
         else:
             what = ("still below the threshold at the end of the run (at least these days)" if name.startswith("days_")
                     else "still falling at the end of the run (the lowest value so far, not a nadir)")
@@ -1048,17 +1094,22 @@ def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
     def nadir_and_day(row: Mapping[str, Any]) -> str:
         name = str(row["endpoint"])  # anc_nadir_cycle2, platelets_nadir_cycle2, hemoglobin_nadir_cycle2 (no day)
         day_row = by_name.get(name.replace("_nadir_cycle", "_nadir_day_cycle"), {})
-        cut = row.get("fraction_at_run_end")  # the next dose or the run's end before it bottomed out: no nadir
-        cut_text = f"; still falling at its end in {percent_text(float(cut))}" if cut else ""
+        # of the patients given the cycle: the next dose or the run's end came before the count bottomed out
+        cut = row.get("fraction_at_run_end")
+        if cut is not None and cut >= 0.5:
+            # most still falling: the "nadir" is the count on the cycle's last day, and its median day read as a time
+            # to nadir ("252 (day 20.5; still falling at its end in 100%)"; review37b)
+            return f"no nadir within the cycle (falling through it in {percent_text(float(cut))}): {median(row)} on its last day"
+        cut_text = f"; still falling at the cycle's end in {percent_text(float(cut))}" if cut else ""
         return (f"{median(row)} (day {median(day_row)}{cut_text})" if day_row.get("median") is not None
                 else f"{median(row)}{f' ({cut_text[2:]})' if cut_text else ''}")
 
     out = _cohort_anc_cycle_rows(by_name, median, days, nadir_and_day) if cycle_nadir_name(1) in by_name else []
     if cycle_nadir_name(1, PLATELETS) in by_name:
-        def grade3_4(k: int) -> str:  # the shares of all patients with any day < 50 and with any day < 25
+        def grade3_4(k: int) -> str:  # the shares of the patients given the cycle with any day < 50 and < 25
             g3, g4 = (by_name.get(cycle_days_below_name(k, PLATELETS, t), {}) for t in
                       (PLATELETS_GRADE3_1E9_PER_L, PLATELETS_GRADE4_1E9_PER_L))
-            return f"{_share(g3)} (grade 4: {_share(g4)})"
+            return f"{_share(g3)} (grade 4: {_share(g4)}){_still_below(g3)}"
 
         out += [("Platelet nadir by cycle, ×10⁹/L: median (median day of the cycle)",
                  "each cycle's platelet nadir and its day counted from the cycle's first dose (day 0), the median "
@@ -1066,10 +1117,12 @@ def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
                  "platelets_nadir_day_cycle<k>", _by_cycle(by_name, lambda k: cycle_nadir_name(k, PLATELETS),
                                                           nadir_and_day)),
                 (f"Grade 3-4 thrombocytopenia by cycle (platelets < {PLATELETS_GRADE3_1E9_PER_L:g} ×10⁹/L): share "
-                 f"of all patients (grade 4: < {PLATELETS_GRADE4_1E9_PER_L:g})",
-                 f"share of all patients with any day of platelets < {PLATELETS_GRADE3_1E9_PER_L:g} ×10⁹/L in the "
-                 f"cycle (CTCAE v5.0 grade 3-4 thrombocytopenia), and the share with any day < "
-                 f"{PLATELETS_GRADE4_1E9_PER_L:g} (grade 4); the endpoints days_platelets_below_50_cycle<k> and days_platelets_below_25_cycle<k>",
+                 f"of the patients given the cycle (grade 4: < {PLATELETS_GRADE4_1E9_PER_L:g})",
+                 f"share of the patients given the cycle with any day of platelets < {PLATELETS_GRADE3_1E9_PER_L:g} "
+                 f"×10⁹/L in it (CTCAE v5.0 grade 3-4 thrombocytopenia), and the share with any day < "
+                 f"{PLATELETS_GRADE4_1E9_PER_L:g} (grade 4); a cycle the run's end cut short while the count was "
+                 f"below {PLATELETS_GRADE3_1E9_PER_L:g} says so; the endpoints days_platelets_below_50_cycle<k> and "
+                 f"days_platelets_below_25_cycle<k>",
                  _by_cycle(by_name, lambda k: cycle_nadir_name(k, PLATELETS), lambda r: grade3_4(
                      int(str(r["endpoint"]).removeprefix("platelets_nadir_cycle")))))]
     if cycle_nadir_name(1, HB) in by_name:
@@ -1090,16 +1143,24 @@ def _cohort_anc_cycle_rows(by_name: Mapping[str, Mapping[str, Any]], median: Any
     return [("ANC nadir, cycle 1", str(nadir["definition"]), _cohort_value(nadir) + cohort_caveat_text(nadir)),
            ("Time to ANC nadir, cycle 1 (days after the cycle's first dose)", str(day["definition"]),
             _cohort_value(day) + _no_nadir_share(by_name, cycle_nadir_day_name(1)) + cohort_caveat_text(day)),
-           ("Grade 4 neutropenia, cycle 1 (ANC < 0.5 ×10⁹/L): patients with any day; their days",
+           ("Grade 4 neutropenia, cycle 1 (ANC < 0.5 ×10⁹/L): patients given the cycle with any day; their days",
             str(g4["definition"]), _cohort_value(g4)),
            ("ANC nadir by cycle, ×10⁹/L: median (median day of the cycle)",
             "each cycle's ANC nadir and its day counted from the cycle's first dose (day 0), the median over the "
             "patients given the cycle; the endpoints anc_nadir_cycle<k> and anc_nadir_day_cycle<k>",
             _by_cycle(by_name, cycle_nadir_name, nadir_and_day)),
-           ("Grade 4 neutropenia by cycle: share of all patients",
-            "share of all patients with any day of ANC < 0.5 ×10⁹/L in the cycle (CTCAE grade 4 neutropenia), and the "
-            "median days of grade 4 of all patients; the endpoints days_anc_below_0p5_cycle<k>",
-            _by_cycle(by_name, cycle_grade4_name, lambda r: f"{_share(r)} (median {days(r)})"))]
+           ("Grade 4 neutropenia by cycle: share of the patients given the cycle",
+            "share of the patients given the cycle with any day of ANC < 0.5 ×10⁹/L in it (CTCAE grade 4 "
+            "neutropenia), and the median days of grade 4 of those patients (a cycle the run's end cut short while "
+            "the ANC was below 0.5 says so: at least those days); the endpoints days_anc_below_0p5_cycle<k>",
+            _by_cycle(by_name, cycle_grade4_name, lambda r: f"{_share(r)} (median {days(r)}){_still_below(r)}"))]
+
+
+def _still_below(row: Mapping[str, Any]) -> str:
+    """"; still below at the run's end in 12%": the share of the patients given a cycle whose count the run's end
+    found below the threshold in it (its days below are at least so many; review37b), or ''."""
+    cut = row.get("fraction_at_run_end")
+    return f"; still below at the run's end in {percent_text(float(cut))}" if cut else ""
 
 
 def _cohort_rule_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str, str]]:
