@@ -793,8 +793,13 @@ def population_text(population: dict[str, Any]) -> str:
         label, unit = _POPULATION_UNITS.get(field, (field.replace("_", " "), ""))
         text = _spread_text(value, unit)
         if text is None and isinstance(value, dict) and set(value) == {"male", "female"}:
-            men, women = _spread_text(value["male"], unit), _spread_text(value["female"], unit)
-            text = f"men {men}, women {women}" if men and women else None
+            # the sexes the cohort draws: an all-women cohort's line said "weight men 80 ± 12 kg" (ux37)
+            fraction = population.get("female_fraction")
+            drawn = {"male": fraction != 1, "female": fraction != 0}
+            spreads = [(word, _spread_text(value[sex], unit)) for sex, word in (("male", "men"), ("female", "women"))
+                       if drawn[sex] and value[sex] is not None]
+            text = ", ".join(f"{word} {spread}" for word, spread in spreads) \
+                if spreads and all(spread for _, spread in spreads) else None
         if field == "female_fraction" and isinstance(value, int | float) and not isinstance(value, bool):
             parts.append(f"{number_text(100 * value)}% women")
         elif field in _POPULATION_SWITCHES and isinstance(value, bool):

@@ -1,0 +1,65 @@
+"""ux37, the first hour of a virtual-trial user with a big population (docetaxel 75 mg/m2 q3w x4 in 10,000 and
+100,000 women): what tripped them, each fixed here."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from hemasim.cohort.sampling import draw_cohort_covariates
+from hemasim.report.html import population_text
+from hemasim.scenario import ScenarioError, parse_scenario
+
+WOMEN = {"age_years": {"min": 30, "max": 75}, "female_fraction": 1.0,
+         "weight_kg": {"female": {"mean": 68, "sd": 12}}, "height_cm": {"female": {"mean": 163, "sd": 7}}}
+
+
+def _scenario(population: dict, sex: str = "female") -> dict:
+    return {"name": "women", "patient": {"age_years": 55, "sex": sex, "weight_kg": 68, "height_cm": 163},
+            "duration_days": 10, "population": population}
+
+
+def test_an_all_women_cohort_needs_no_block_for_men_and_draws_what_it_drew_with_one():
+    """`female_fraction: 1.0` with only `female:` blocks was refused ("population.weight_kg.male: required field
+    is missing"): a block for a sex the cohort never draws. Its patients are those it drew with an invented block
+    for men (a patient draws only its own sex's weight and height)."""
+    alone = parse_scenario(_scenario(WOMEN))
+    invented = copy.deepcopy(WOMEN)
+    invented["weight_kg"]["male"] = {"mean": 80, "sd": 12}
+    invented["height_cm"]["male"] = {"mean": 176, "sd": 7}
+    with_men = parse_scenario(_scenario(invented))
+    a = draw_cohort_covariates(alone.population, alone.patient, 0, 50, 3)
+    b = draw_cohort_covariates(with_men.population, with_men.patient, 0, 50, 3)
+    assert (a.sex == "female").all()
+    for name in ("age_years", "weight_kg", "height_cm"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+@pytest.mark.parametrize(("fraction", "patient_sex", "missing", "because"), [
+    (0.6, "female", "male", "the cohort draws men (female_fraction 0.6)"),
+    (0.0, "female", "male", "the cohort draws men (female_fraction 0)"),
+    (None, "male", "male", "the cohort draws men (no female_fraction: every patient is the scenario patient's sex, "
+                           "male)"),
+])
+def test_a_sex_the_cohort_draws_still_needs_its_block(fraction, patient_sex, missing, because):
+    population = {**copy.deepcopy(WOMEN), "female_fraction": fraction}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(_scenario(population, patient_sex), "c.yaml")
+    lines = str(err.value).splitlines()
+    assert lines == [f"c.yaml: population.{name}.{missing}: required field is missing: {because}; {{mean, sd}}, "
+                     "as for the other sex" for name in ("weight_kg", "height_cm")]
+
+
+def test_the_report_names_only_the_sexes_the_cohort_draws():
+    """An all-women cohort's population line said "weight men 80 ± 12 kg, women 68 ± 12 kg"."""
+    invented = copy.deepcopy(WOMEN)
+    invented["weight_kg"]["male"] = {"mean": 80, "sd": 12}
+    for population in (WOMEN, invented):
+        dumped = parse_scenario(_scenario(population)).model_dump(mode="json")["population"]
+        text = population_text(dumped)
+        assert "weight women 68 ± 12 kg;" in text and "men 80" not in text, text
+    mixed = parse_scenario(_scenario({**invented, "female_fraction": 0.5, "height_cm": {
+        "male": {"mean": 176, "sd": 7}, "female": {"mean": 163, "sd": 7}}})).model_dump(mode="json")["population"]
+    assert "weight men 80 ± 12 kg, women 68 ± 12 kg" in population_text(mixed)
