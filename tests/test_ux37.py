@@ -63,3 +63,34 @@ def test_the_report_names_only_the_sexes_the_cohort_draws():
     mixed = parse_scenario(_scenario({**invented, "female_fraction": 0.5, "height_cm": {
         "male": {"mean": 176, "sd": 7}, "female": {"mean": 163, "sd": 7}}})).model_dump(mode="json")["population"]
     assert "weight men 80 ± 12 kg, women 68 ± 12 kg" in population_text(mixed)
+
+
+@pytest.mark.integration
+def test_every_column_of_the_endpoints_parquet_has_its_unit_in_the_file(tmp_path):
+    """52 of the 83 columns of a docetaxel cohort's endpoints had no unit in the file: the metadata held only the
+    scenario-driven columns', so `anc_nadir` (1e9/L) and `cd4_final` (cells/uL) read from the Parquet alone (a
+    cohort copied off a cluster) had none. Now every column has one, under one of the two keys."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from hemasim.cohort import run_cohort
+    from hemasim.cohort.runner import COLUMN_META_KEY, ENDPOINT_META_KEY
+    from hemasim.endpoints import AT_RUN_END, FELL_AGAIN
+    from hemasim.scenario import load_scenario
+    from tests.conftest import EXAMPLES
+
+    scenario = load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml").model_copy(update={"duration_days": 20.0})
+    out = tmp_path / "c"
+    run_cohort(scenario, 3, out, progress=False, report=False)
+    part = out / "endpoints" / "part-00000.parquet"
+    meta = pq.read_schema(part).metadata
+    scenario_cols, other = json.loads(meta[ENDPOINT_META_KEY]), json.loads(meta[COLUMN_META_KEY])
+    columns = pq.read_schema(part).names
+    assert not set(scenario_cols) & set(other)
+    assert [c for c in columns if c not in scenario_cols and c not in other] == []
+    assert other["anc_nadir"][0] == "1e9/L" and other["cd4_final"][0] == "cells/uL"
+    assert other["weight_kg"][0] == "kg" and other["param_anc_setpoint_1e9_per_L"][0] == "1e9/L"
+    assert other[f"anc_nadir{AT_RUN_END}"][0] == other[f"neutrophil_recovery_day{FELL_AGAIN}"][0] == "flag"
+    summary = json.loads((out / "summary.json").read_text())  # the summary's units are the file's
+    assert {r["endpoint"]: r["unit"] for r in summary["endpoints"]}["anc_nadir"] == other["anc_nadir"][0]

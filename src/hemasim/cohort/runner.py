@@ -507,18 +507,56 @@ def _write_bytes(data: bytes) -> Callable[[Path], None]:
 
 
 ENDPOINT_META_KEY = b"hemasim_endpoint_units"
+#: the Parquet metadata key of every other column's [unit, definition] (:func:`column_units`): the id and seed, the
+#: covariates, the drawn healthy-model parameters, the default endpoints and their flag columns. Only the
+#: scenario-driven columns had theirs, so `anc_nadir` or `cd4_final` read from the file alone had no unit (ux37);
+#: kept apart from :data:`ENDPOINT_META_KEY`, whose columns the summary adds to its default endpoints' rows
+COLUMN_META_KEY = b"hemasim_column_units"
+_FIXED_COLUMNS = {
+    "patient_id": ("1", "the patient's place in the cohort, from 0"),
+    "seed": ("1", "what the patient's generator was seeded with: the cohort's --seed with spawn key (patient_id,), "
+                  "or the patient's line of --seed-list (docs/cohorts.md, Reproducibility)"),
+    "age_years": ("year", "age at the start of the run"), "sex": ("", "female or male"),
+    "weight_kg": ("kg", "body weight"), "height_cm": ("cm", "height")}
+
+
+def column_units(columns: Sequence[str]) -> dict[str, list[str]]:
+    """[unit, definition] of each of ``columns`` that is not scenario-driven: the fixed columns, a drawn parameter of
+    the healthy model (``param_<name>``: its unit), a default endpoint and its flag columns (``_at_run_end``,
+    ``_fell_again``: 1/0). A drug set's drawn value (``param_<set>__<path>``) carries its unit in its name."""
+    params = healthy_adult_parameters()
+    known: dict[str, tuple[str, str]] = dict(_FIXED_COLUMNS)
+    for e in DEFAULT_ENDPOINTS:
+        known[e.name] = (e.unit, e.definition)
+        for suffix in e.flag_suffixes:
+            known[f"{e.name}{suffix}"] = ("flag", (
+                f"1 when {e.name} is cut short by the run's end (the count still falling, or still below the "
+                "threshold, when the run ended: its lowest value so far, not a nadir), else 0") if suffix == AT_RUN_END
+                else f"1 when the count fell below the threshold again after {e.name}, before the patient's next "
+                     "chemotherapy dose, else 0")
+    out: dict[str, list[str]] = {}
+    for c in columns:
+        name = c.removeprefix("param_")
+        if c in known:
+            out[c] = list(known[c])
+        elif c.startswith("param_") and name in params:
+            out[c] = [params[name].unit, f"this patient's {name}, drawn from its between-patient variability: "
+                                         f"{params[name].description}"]
+    return out
 
 
 def _write_endpoints(path: Path, frame: Any, meta: dict[str, EndpointMeta]) -> None:
     """Endpoints as Parquet, with each scenario-driven column's unit and definition in the file's metadata, and its
     note where it has one ("not computed": [unit, definition, note]; a partition written before the note has two
-    fields, read as "not reached", as it was then)."""
+    fields, read as "not reached", as it was then); every other column's [unit, definition] under
+    :data:`COLUMN_META_KEY` (:func:`column_units`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     extra = {ENDPOINT_META_KEY: json.dumps({k: list(v[:2]) if v[2] is None else list(v)
-                                            for k, v in meta.items()}).encode()}
+                                            for k, v in meta.items()}).encode(),
+             COLUMN_META_KEY: json.dumps(column_units([c for c in frame.columns if c not in meta])).encode()}
     pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), path)
 
 
