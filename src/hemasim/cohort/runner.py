@@ -776,20 +776,31 @@ class LocalExecutor:
 
             for _ in range(1 + self.LOOKAHEAD):
                 submit_next()
-            while queued:
-                integrated = queued.pop(0)
-                if while_waiting is not None:
-                    # returns as soon as the integration is done: the look costs nothing while there is none to wait for
-                    while not wait([integrated], timeout=WAITING_LOOK_S).done:
-                        while_waiting()
-                    while_waiting()  # what the integration told last, before the partition is finished
-                prepared, result = integrated.result()
-                submit_next()
-                rows = _observable_rows(result)
-                hist = _band_histograms(result.times, result, rows, band_observables(prepared.scenario))
-                if on_histograms is not None:
-                    on_histograms(prepared.index, hist)
-                yield finish_partition(prepared, result, hist, rows)
+            try:
+                while queued:
+                    integrated = queued.pop(0)
+                    if while_waiting is not None:
+                        # returns as soon as the integration is done: the look costs nothing while there is none to
+                        # wait for
+                        while not wait([integrated], timeout=WAITING_LOOK_S).done:
+                            while_waiting()
+                        while_waiting()  # what the integration told last, before the partition is finished
+                    prepared, result = integrated.result()
+                    submit_next()
+                    rows = _observable_rows(result)
+                    hist = _band_histograms(result.times, result, rows, band_observables(prepared.scenario))
+                    if on_histograms is not None:
+                        on_histograms(prepared.index, hist)
+                    yield finish_partition(prepared, result, hist, rows)
+            except BaseException:
+                # Ctrl-C, an error, or the caller closing the iterator: the partitions queued behind the one
+                # integrating are dropped. The pools' exit waits for their work, so the next partition was integrated
+                # too, and thrown away, before the command could end (ux37: 7-9 s after Ctrl-C, partitions of 1,000)
+                for future in queued:
+                    future.cancel()
+                preparing.shutdown(wait=False, cancel_futures=True)
+                integrating.shutdown(wait=False, cancel_futures=True)
+                raise
 
     def close(self) -> None:
         pass
