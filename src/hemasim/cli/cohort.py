@@ -155,6 +155,10 @@ def _kept_after_error(out: Path, partitions: int, err: OSError) -> str:
     if not done:
         return ""
     space = "free some space and " if err.errno == errno.ENOSPC else ""
+    if done >= partitions:  # the summary's files failed (written as one set: none of them is half-written)
+        every = "the partition is" if partitions == 1 else f"all {partitions} partitions are"
+        return (f"; {every} complete in {out} and kept: {space}run the same command to write the summary (no patient "
+                "is computed again)")
     return (f"; {done} of {partitions} partitions are complete in {out} and kept: {space}run the same command to "
             "resume (the rest is computed)")
 
