@@ -123,3 +123,23 @@ def test_ctrl_c_drops_the_partitions_queued_behind_the_one_integrating(monkeypat
         list(runner.LocalExecutor()._staged([(0,), (1,), (2,)], None, None, ctrl_c))
     release.set()
     assert integrated == [0]
+
+
+@pytest.mark.integration
+def test_a_resumed_cohort_counts_on_from_what_it_kept(tmp_path):
+    """Re-run after Ctrl-C with 9 of 100 partitions kept, the counts read "partitions 1/91" and "patients 8/91000":
+    the remaining work, with nothing saying that 9 were kept. They count on from what was kept now."""
+    from hemasim.cohort import run_cohort
+    from hemasim.scenario import load_scenario
+    from tests.conftest import EXAMPLES
+
+    scenario = load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml").model_copy(update={"duration_days": 20.0})
+    out = tmp_path / "c"
+    assert run_cohort(scenario, 5, out, partition_size=2, progress=False, report=False, max_partitions=1) is None
+    told: list[tuple[str, int, int]] = []
+    run_cohort(scenario, 5, out, partition_size=2, report=False,
+               progress=lambda stage, done, total: told.append((stage, done, total)))
+    assert [t for t in told if t[0] == "cohort partitions"] == [("cohort partitions", 2, 3), ("cohort partitions", 3, 3)]
+    patients = [(done, total) for stage, done, total in told if stage == "cohort patients"]
+    assert {total for _, total in patients} == {5} and patients[-1] == (5, 5)
+    assert patients[0][0] > 2 and [d for d, _ in patients] == sorted(set(d for d, _ in patients))

@@ -42,7 +42,7 @@ import pandas as pd
 
 from hemasim import __version__
 from hemasim._gc import raised_while_running
-from hemasim._progress import IntegratedFn, StageFn, flush_held, listening_to_integration, stage_bars, tracked
+from hemasim._progress import IntegratedFn, StageFn, flush_held, listening_to_integration, stage_bars
 from hemasim.assembly import (
     EventParameterError,
     batch_events,
@@ -1142,9 +1142,10 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     Complete partitions already in ``out`` (recorded in its manifest, their files' sizes and sha256 matching) are
     skipped; others are (re)computed. ``progress``: rich bars, one per stage (True; in a notebook without
     ipywidgets, both stages on one line of stderr, "cohort patients 1034/2000 · cohort partitions 1/2"), or
-    ``progress("cohort partitions", done, total)`` after each partition is written (:func:`hemasim._progress.tracked`)
+    ``progress("cohort partitions", done, total)`` after each partition is written
     and ``progress("cohort patients", done, total)`` as the patients are
-    integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing. Both are called in the
+    integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing; a resumed cohort's counts
+    start from what the earlier run completed (partitions 10/100 after 9 kept). Both are called in the
     thread that called run_cohort (the integration's own thread only counts the patients). The patients' draws do not
     depend on ``partition_size``; their results only within the solver's tolerance, as a partition is integrated in
     lock step (2e-7 relative in the ANC nadir, 40 patients of examples/cohort_docetaxel.yaml in one partition or
@@ -1183,6 +1184,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     n_parts = (n + partition_size - 1) // partition_size
     todo = [k for k in range(n_parts) if not is_complete(out, k, man)]
     man["partitions"] = {k: v for k, v in (man.get("partitions") or {}).items() if k.isdigit() and int(k) not in todo}
+    # a resumed cohort counts on from what it kept ("partitions 10/100" after 9 kept: it said "1/91")
+    resumed = (n_parts - len(todo), n - sum(min(n, (k + 1) * partition_size) - k * partition_size for k in todo))
     if max_partitions is not None:
         todo = todo[:max_partitions]
     jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries, rtol)
@@ -1197,7 +1200,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
                 else LocalExecutor()
             try:
                 with stage_bars(progress if jobs else False) as stages:
-                    _run_partitions(out, man, executor, jobs, stages, kept, scenario.duration_days)
+                    _run_partitions(out, man, executor, jobs, stages, kept, scenario.duration_days, resumed)
             finally:
                 executor.close()
             if not all(is_complete(out, k, man) for k in range(n_parts)):
@@ -1224,14 +1227,15 @@ class _PatientsIntegrated:
     ``while_waiting`` of :meth:`LocalExecutor.map`) or writes one (review34b: the callback ran in
     'hemasim-integrate_0')."""
 
-    def __init__(self, progress: StageFn, total: int, duration_days: float) -> None:
+    def __init__(self, progress: StageFn, total: int, duration_days: float, kept: int = 0) -> None:
+        """``kept``: the patients of the partitions an earlier run completed (counted from, not told)."""
         self._progress, self._total, self._duration = progress, total, duration_days
         self._caller = threading.get_ident()
-        self._patient_days = 0.0
+        self._patient_days = kept * duration_days
         self._queued: list[int] = []  # counts reached by the integration, not yet told
-        self._reached = 0
-        self._written = 0
-        self._shown = 0
+        self._reached = kept
+        self._written = kept
+        self._shown = kept
         self._lock = threading.Lock()
 
     def integrated(self, patients: int, days: float) -> None:
@@ -1268,18 +1272,21 @@ PATIENTS_STAGE = "cohort patients"
 
 def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | DaskExecutor,
                     jobs: list[tuple[Any, ...]], progress: StageFn | None,
-                    kept: _SummaryParts | None = None, duration_days: float = 1.0) -> None:
+                    kept: _SummaryParts | None = None, duration_days: float = 1.0,
+                    resumed: tuple[int, int] = (0, 0)) -> None:
     """Compute the partitions of ``jobs``; write each one's files, then record their checksums in the manifest
     (written with the first partition, at most every MANIFEST_EVERY_S after, and when the loop ends or fails:
     inputs that fail before a partition is done leave nothing behind). ``kept``: given each partition (and its
     histograms as soon as they are counted) for the summary. ``progress``: told of each partition once it is
-    written, and of the patients as they are integrated (:class:`_PatientsIntegrated`, over ``duration_days``)."""
+    written, and of the patients as they are integrated (:class:`_PatientsIntegrated`, over ``duration_days``),
+    each count from the (partitions, patients) an earlier run completed, ``resumed``."""
     last_written: float | None = None
     unwritten = False
 
     on_histograms = kept.histograms if kept is not None else None
-    patients = _PatientsIntegrated(progress, sum(job[3] - job[2] for job in jobs), duration_days) \
-        if progress is not None else None
+    kept_parts, kept_patients = resumed
+    patients = _PatientsIntegrated(progress, kept_patients + sum(job[3] - job[2] for job in jobs), duration_days,
+                                   kept_patients) if progress is not None else None
 
     def keep(part: PartitionOutput) -> None:
         nonlocal last_written, unwritten
@@ -1299,8 +1306,10 @@ def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | Da
         parts = executor.map(simulate_partition, jobs, on_histograms,
                              patients.integrated if patients is not None else None,
                              patients.tell if patients is not None else None)
-        for part in tracked(parts, progress or False, PARTITIONS_STAGE, total=len(jobs)):
+        for done, part in enumerate(parts, start=1):
             keep(part)
+            if progress is not None:  # once its files are written
+                progress(PARTITIONS_STAGE, kept_parts + done, kept_parts + len(jobs))
     finally:
         if unwritten:
             write_manifest(out, man)
