@@ -143,3 +143,25 @@ def test_a_resumed_cohort_counts_on_from_what_it_kept(tmp_path):
     patients = [(done, total) for stage, done, total in told if stage == "cohort patients"]
     assert {total for _, total in patients} == {5} and patients[-1] == (5, 5)
     assert patients[0][0] > 2 and [d for d, _ in patients] == sorted(set(d for d, _ in patients))
+
+
+def test_a_big_cohort_s_counts_have_thousands_separators(tmp_path):
+    """The 100,000-patient report read "100000 patients · ... · 100 partitions of 1000 patients", its figure
+    "virtual cohort: 100000 patients"."""
+    import json
+
+    import pandas as pd
+
+    from hemasim.report.html import partitions_text, render_cohort_report
+    from hemasim.report.plots import cohort_bands_figure
+
+    assert partitions_text(100000, 1000) == "100 partitions of 1,000 patients"
+    assert partitions_text(200, 1000) == "1 partition"
+    bands = pd.DataFrame({"time_days": [0.0, 1.0], "anc_1e9_per_L_p05": [3.0, 3.0], "anc_1e9_per_L_median": [4.0, 4.0],
+                          "anc_1e9_per_L_p95": [5.0, 5.0]})
+    fig = cohort_bands_figure(bands, 100000, ["anc_1e9_per_L"])
+    assert fig._suptitle.get_text() == "virtual cohort: 100,000 patients"
+    scenario = parse_scenario(_scenario(WOMEN)).model_dump(mode="json")
+    page = render_cohort_report({"n_patients": 100000, "endpoints": []}, b"",
+                                {"scenario": scenario, "seed": 0, "partition_size": 1000, "hemasim_version": "x"})
+    assert "100,000 patients" in page and "100000" not in page, json.dumps(page[:400])

@@ -130,7 +130,7 @@ def cohort(
     if summary is not None:
         files = "summary.json, summary.csv, bands.csv" + ("" if no_report else ", bands.png, report.html")
         # one line whatever the width (soft_wrap): rich broke it at 80 columns off a terminal, inside the list of files
-        console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to "
+        console.print(f"[green]cohort of {summary['n_patients']:,} patients[/green] written to "
                       f"[bold]{literal(out)}[/bold] (endpoints/, {files})", soft_wrap=True)
 
 

@@ -435,7 +435,7 @@ def partitions_text(n_patients: int, partition_size: object) -> str:
     if not isinstance(partition_size, int) or partition_size < 1 or n_patients < 1:
         return f"partitions of {partition_size}"
     count = -(-n_patients // partition_size)
-    return "1 partition" if count == 1 else f"{count} partitions of {min(partition_size, n_patients)} patients"
+    return "1 partition" if count == 1 else f"{count:,} partitions of {min(partition_size, n_patients):,} patients"
 
 
 def parameter_status(source: str) -> str:
@@ -910,7 +910,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
 <h1>Virtual cohort: {esc(str(scen.get('name', '')))}</h1>
-<p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients
+<p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']:,} patients
 &middot; {esc(seeds)} &middot; {partitions_text(summary['n_patients'], manifest.get('partition_size'))}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
 <p>Population: {esc(_population_text(scen))}</p>
