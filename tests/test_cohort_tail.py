@@ -177,7 +177,7 @@ def _one_pass_figure(bands: pd.DataFrame, n: int, observables):
     for ax in axes[len(observables):]:
         ax.set_visible(False)
     top = 1 - plots.BANDS_SUPTITLE_PAD_IN / height
-    fig.suptitle(f"virtual cohort: {n} patients", x=m["left"] / width, y=top, ha="left")
+    fig.suptitle(f"virtual cohort: {n:,} patients", x=m["left"] / width, y=top, ha="left")
     plots.bands_legend(fig, axes[:len(observables)], (1 - m["right"] / width, top))
     return fig
 

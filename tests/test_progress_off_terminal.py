@@ -36,8 +36,36 @@ def test_plain_lines_say_the_first_step_every_interval_and_the_end_once():
             step(done)
     assert stream.getvalue().splitlines() == [
         "sweep: sweeping t 1/100, 1 s elapsed",
-        f"sweep: sweeping t 40/100, {PLAIN_EVERY_S + 1.5:.0f} s elapsed",
+        # 60 steps left at the pace since the first line (39 steps in PLAIN_EVERY_S + 0.5 s)
+        f"sweep: sweeping t 40/100, {PLAIN_EVERY_S + 1.5:.0f} s elapsed, about {60 * (PLAIN_EVERY_S + 0.5) / 39:.0f} s left",
         f"sweep: sweeping t 100/100 done, {2 * PLAIN_EVERY_S + 1.0:.0f} s elapsed"]
+
+
+def test_a_line_while_a_stage_runs_says_about_how_long_is_left():
+    """ux37: a 100,000-patient cohort said "patients 6370/100000, 31 s elapsed" and nothing of the minutes to come.
+    The time left is the stage's pace since its first line (not since the command started: the start-up and the
+    kernels' load are not the stage's pace), in the unit a person reads."""
+    now = [0.0]
+    stream = io.StringIO()
+    with StageProgress("cohort", terminal=False, stream=stream, clock=lambda: now[0]) as progress:
+        for done, at in ((8, 5.0), (6370, 35.0), (20000, 100.0), (99000, 500.0), (100000, 505.0)):
+            now[0] = at
+            progress.update("patients", done, 100000)
+    assert stream.getvalue().splitlines() == [
+        "cohort: patients 8/100000, 5 s elapsed",  # no pace yet: no time left
+        "cohort: patients 6370/100000, 35 s elapsed, about 7 min left",  # 93630 * 30 / 6362 = 441 s
+        "cohort: patients 20000/100000, 100 s elapsed, about 6 min left",  # 80000 * 95 / 19992 = 380 s
+        "cohort: patients 99000/100000, 500 s elapsed, about 5 s left",  # 1000 * 495 / 98992 = 5.0 s
+        "cohort: patients 100000/100000 done, 505 s elapsed"]
+
+
+def test_the_time_left_reads_as_seconds_minutes_or_hours():
+    from hemasim.cli._progress import _span, time_left_s
+
+    assert [_span(s) for s in (0.2, 40, 89, 600, 5399, 5400, 7 * 3600)] == ["1 s", "40 s", "89 s", "10 min",
+                                                                          "90 min", "1.5 h", "7.0 h"]
+    assert time_left_s((10.0, 5), 10.0, 5, 100) is None  # no step since the first line: no pace
+    assert time_left_s((0.0, 0), 10.0, 25, 100) == 30.0
 
 
 def test_each_stage_has_its_own_lines():
@@ -65,6 +93,14 @@ def test_on_a_terminal_no_plain_line_is_written():
         progress.update("local fits", 0, 2)
         progress.update("local fits", 2, 2)
     assert stream.getvalue() == ""
+
+
+def test_on_a_terminal_the_bar_says_the_time_left():
+    """ux37: the bar showed the steps done and the time elapsed only."""
+    from rich.progress import TimeRemainingColumn
+
+    with StageProgress("cohort", terminal=True, stream=io.StringIO()) as progress:
+        assert any(isinstance(c, TimeRemainingColumn) for c in progress._bar.columns)
 
 
 def _reporting(*calls: tuple[object, ...]):

@@ -191,3 +191,62 @@ def test_ctrl_c_says_what_stays_and_how_to_resume(tmp_path: Path, monkeypatch: p
     assert res.stderr.strip().splitlines() == [
         f"hemasim: interrupted: 2 of 3 partitions are complete in {out}; run the same command to resume (complete "
         "partitions are kept, the rest is computed)"]
+
+
+@pytest.mark.cli
+def test_a_full_disk_says_what_stays_and_how_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """ux37: a 3,000-patient cohort on a full disk said only "cannot write: ... No space left on device"; its 2
+    complete partitions were kept and the same command resumed once space was freed, which the line now says (as
+    Ctrl-C's does). The exit status stays the write error's."""
+    import errno
+
+    import hemasim.cohort
+
+    def full(scenario: object, n: int, out: Path, **kwargs: object) -> None:
+        out.mkdir()
+        (out / "manifest.json").write_text(json.dumps({"partitions": {"0": {}, "1": {}}}))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hemasim.cohort, "run_cohort", full)
+    out = tmp_path / "c"
+    res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "5", "--partition-size",
+                         "2", "--out", str(out))
+    assert res.exit_code not in (0, 2, 130)
+    assert res.stderr.strip().splitlines() == [
+        f"hemasim: error: --out {out}: cannot write: No space left on device; 2 of 3 partitions are complete in {out} "
+        "and kept: free some space and run the same command to resume (the rest is computed)"]
+
+
+@pytest.mark.cli
+def test_a_full_disk_at_the_summary_says_the_same_command_writes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Every partition written, the summary's files refused (a 640 KB tmpfs, 1,000 patients: none of them written,
+    as one set): the line said "the rest is computed" of a cohort with nothing left to compute."""
+    import errno
+
+    import hemasim.cohort
+
+    def full(scenario: object, n: int, out: Path, **kwargs: object) -> None:
+        out.mkdir()
+        (out / "manifest.json").write_text(json.dumps({"partitions": {"0": {}, "1": {}, "2": {}}}))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hemasim.cohort, "run_cohort", full)
+    out = tmp_path / "c"
+    res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "5", "--partition-size",
+                         "2", "--out", str(out))
+    assert res.stderr.strip().splitlines() == [
+        f"hemasim: error: --out {out}: cannot write: No space left on device; all 3 partitions are complete in {out} "
+        "and kept: free some space and run the same command to write the summary (no patient is computed again)"]
+
+
+@pytest.mark.cli
+def test_a_write_error_before_any_partition_says_only_the_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import hemasim.cohort
+
+    def refused(scenario: object, n: int, out: Path, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(hemasim.cohort, "run_cohort", refused)
+    out = tmp_path / "c"
+    res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "5", "--out", str(out))
+    assert res.stderr.strip().splitlines() == [f"hemasim: error: --out {out}: cannot write: Permission denied"]

@@ -1,7 +1,10 @@
 """Where a long command is, on stderr, by the one rule ``hemasim validate`` set (harden5): on a terminal a rich
 bar per stage, gone when the command ends; elsewhere (a log, CI, a pipe: where a bar draws nothing, or one last
 frame) plain lines: one when a stage first reports (its first step done), then one at most every
-:data:`PLAIN_EVERY_S` while it runs, and one when it is done, each with the seconds since the command started.
+:data:`PLAIN_EVERY_S` while it runs, and one when it is done, each with the seconds since the command started; a
+line while it runs also says about how long is left, at the stage's pace since its first line (the bar: rich's
+estimate). A 100,000-patient cohort said "patients 6370/100000, 31 s elapsed" and nothing of the ~6 minutes to come
+(ux37).
 Nothing before the first step: an input the work refuses as it starts stays one error line. stdout is the same
 either way.
 
@@ -45,8 +48,26 @@ class PlainLines:
     def write(self, text: str) -> None:
         print(f"{self._command}: {text}", file=self._stream, flush=True)
 
-    def line(self, text: str) -> None:
-        self.write(f"{text}, {self.elapsed():.0f} s elapsed")
+    def line(self, text: str, left_s: float | None = None) -> None:
+        self.write(f"{text}, {self.elapsed():.0f} s elapsed" + ("" if left_s is None else f", about {_span(left_s)} left"))
+
+
+def _span(seconds: float) -> str:
+    """A time left as a person reads it: "40 s", "7 min", "1.5 h"."""
+    if seconds < 90:
+        return f"{max(seconds, 1.0):.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def time_left_s(first: tuple[float, int], now: float, done: int, total: int) -> float | None:
+    """Seconds left of a stage at its pace since ``first`` (time, steps done then): None before any step is done
+    after it (no pace yet)."""
+    t0, done0 = first
+    if done <= done0 or now <= t0:
+        return None
+    return (total - done) * (now - t0) / (done - done0)
 
 
 class StageProgress:
@@ -62,11 +83,20 @@ class StageProgress:
         self._clock = clock
         self._bar: Any = None
         if console.is_terminal if terminal is None else terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=console, transient=True)
+                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=console,
+                                 transient=True)
         self._tasks: dict[str, Any] = {}  # label -> the bar's task (terminal) or the time of its last line (plain)
+        self._first: dict[str, tuple[float, int]] = {}  # label -> (time, steps done) of its first plain line
         self._finished: set[str] = set()
 
     def __enter__(self) -> StageProgress:
@@ -92,7 +122,8 @@ class StageProgress:
             self._plain.line(f"{label} {done}/{total} done")
         elif label not in self._tasks or now - self._tasks[label] >= PLAIN_EVERY_S:
             self._tasks[label] = now
-            self._plain.line(f"{label} {done}/{total}")
+            first = self._first.setdefault(label, (now, done))
+            self._plain.line(f"{label} {done}/{total}", time_left_s(first, now, done, total))
 
     def counter(self, label: str, total: int) -> Callable[[int], None]:
         """``progress(done)`` of one stage of ``total`` steps (sweep, sensitivity)."""

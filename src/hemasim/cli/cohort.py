@@ -122,26 +122,51 @@ def cohort(
         raise fail(str(err)) from None
     except ValueError as err:  # an event that does not fit the model
         raise fail(f"{scenario}: {err}") from None
-    except OSError as err:
-        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
+    except OSError as err:  # a full disk mid-cohort: say what stays and that the same command resumes (ux37)
+        raise fail(f"--out {out}: cannot write: {err.strerror or err}{_kept_after_error(out, -(-n // partition_size), err)}",
+                   code=EXIT_IO) from None
     except KeyboardInterrupt:  # Ctrl-C: say what stays (it exited 130 with nothing said)
         raise _interrupted(out, -(-n // partition_size)) from None
     if summary is not None:
         files = "summary.json, summary.csv, bands.csv" + ("" if no_report else ", bands.png, report.html")
         # one line whatever the width (soft_wrap): rich broke it at 80 columns off a terminal, inside the list of files
-        console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to "
+        console.print(f"[green]cohort of {summary['n_patients']:,} patients[/green] written to "
                       f"[bold]{literal(out)}[/bold] (endpoints/, {files})", soft_wrap=True)
+
+
+def _complete_partitions(out: Path) -> int:
+    """How many partitions the manifest in ``out`` records as complete (0 without a readable one)."""
+    import json
+
+    try:
+        return len(json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("partitions", {}))
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
+def _kept_after_error(out: Path, partitions: int, err: OSError) -> str:
+    """What a write error mid-cohort leaves (the tail of its error line): the complete partitions stay, and the same
+    command resumes once it can write ("free some space" for a full disk). A 3,000-patient cohort on a full disk said
+    only "No space left on device", not that 2 of its 3 partitions were kept (ux37). Empty where none is complete
+    (an --out refused before the first partition: nothing to resume)."""
+    import errno
+
+    done = _complete_partitions(out)
+    if not done:
+        return ""
+    space = "free some space and " if err.errno == errno.ENOSPC else ""
+    if done >= partitions:  # the summary's files failed (written as one set: none of them is half-written)
+        every = "the partition is" if partitions == 1 else f"all {partitions} partitions are"
+        return (f"; {every} complete in {out} and kept: {space}run the same command to write the summary (no patient "
+                "is computed again)")
+    return (f"; {done} of {partitions} partitions are complete in {out} and kept: {space}run the same command to "
+            "resume (the rest is computed)")
 
 
 def _interrupted(out: Path, partitions: int) -> typer.Exit:
     """After Ctrl-C: one line on what stays in ``out`` (each complete partition is recorded in the manifest; a
     partition being written is not, and the next run recomputes it), and the Exit of SIGINT, 130."""
-    import json
-
-    try:
-        done = len(json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("partitions", {}))
-    except (OSError, ValueError, AttributeError):
-        done = 0
+    done = _complete_partitions(out)
     if done:
         line = (f"{done} of {partitions} partitions are complete in {out}; run the same command to "
                 "resume (complete partitions are kept, the rest is computed)")

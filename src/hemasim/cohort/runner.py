@@ -42,7 +42,7 @@ import pandas as pd
 
 from hemasim import __version__
 from hemasim._gc import raised_while_running
-from hemasim._progress import IntegratedFn, StageFn, flush_held, listening_to_integration, stage_bars, tracked
+from hemasim._progress import IntegratedFn, StageFn, flush_held, listening_to_integration, stage_bars
 from hemasim.assembly import (
     EventParameterError,
     batch_events,
@@ -507,18 +507,56 @@ def _write_bytes(data: bytes) -> Callable[[Path], None]:
 
 
 ENDPOINT_META_KEY = b"hemasim_endpoint_units"
+#: the Parquet metadata key of every other column's [unit, definition] (:func:`column_units`): the id and seed, the
+#: covariates, the drawn healthy-model parameters, the default endpoints and their flag columns. Only the
+#: scenario-driven columns had theirs, so `anc_nadir` or `cd4_final` read from the file alone had no unit (ux37);
+#: kept apart from :data:`ENDPOINT_META_KEY`, whose columns the summary adds to its default endpoints' rows
+COLUMN_META_KEY = b"hemasim_column_units"
+_FIXED_COLUMNS = {
+    "patient_id": ("1", "the patient's place in the cohort, from 0"),
+    "seed": ("1", "what the patient's generator was seeded with: the cohort's --seed with spawn key (patient_id,), "
+                  "or the patient's line of --seed-list (docs/cohorts.md, Reproducibility)"),
+    "age_years": ("year", "age at the start of the run"), "sex": ("", "female or male"),
+    "weight_kg": ("kg", "body weight"), "height_cm": ("cm", "height")}
+
+
+def column_units(columns: Sequence[str]) -> dict[str, list[str]]:
+    """[unit, definition] of each of ``columns`` that is not scenario-driven: the fixed columns, a drawn parameter of
+    the healthy model (``param_<name>``: its unit), a default endpoint and its flag columns (``_at_run_end``,
+    ``_fell_again``: 1/0). A drug set's drawn value (``param_<set>__<path>``) carries its unit in its name."""
+    params = healthy_adult_parameters()
+    known: dict[str, tuple[str, str]] = dict(_FIXED_COLUMNS)
+    for e in DEFAULT_ENDPOINTS:
+        known[e.name] = (e.unit, e.definition)
+        for suffix in e.flag_suffixes:
+            known[f"{e.name}{suffix}"] = ("flag", (
+                f"1 when {e.name} is cut short by the run's end (the count still falling, or still below the "
+                "threshold, when the run ended: its lowest value so far, not a nadir), else 0") if suffix == AT_RUN_END
+                else f"1 when the count fell below the threshold again after {e.name}, before the patient's next "
+                     "chemotherapy dose, else 0")
+    out: dict[str, list[str]] = {}
+    for c in columns:
+        name = c.removeprefix("param_")
+        if c in known:
+            out[c] = list(known[c])
+        elif c.startswith("param_") and name in params:
+            out[c] = [params[name].unit, f"this patient's {name}, drawn from its between-patient variability: "
+                                         f"{params[name].description}"]
+    return out
 
 
 def _write_endpoints(path: Path, frame: Any, meta: dict[str, EndpointMeta]) -> None:
     """Endpoints as Parquet, with each scenario-driven column's unit and definition in the file's metadata, and its
     note where it has one ("not computed": [unit, definition, note]; a partition written before the note has two
-    fields, read as "not reached", as it was then)."""
+    fields, read as "not reached", as it was then); every other column's [unit, definition] under
+    :data:`COLUMN_META_KEY` (:func:`column_units`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     extra = {ENDPOINT_META_KEY: json.dumps({k: list(v[:2]) if v[2] is None else list(v)
-                                            for k, v in meta.items()}).encode()}
+                                            for k, v in meta.items()}).encode(),
+             COLUMN_META_KEY: json.dumps(column_units([c for c in frame.columns if c not in meta])).encode()}
     pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), path)
 
 
@@ -760,20 +798,31 @@ class LocalExecutor:
 
             for _ in range(1 + self.LOOKAHEAD):
                 submit_next()
-            while queued:
-                integrated = queued.pop(0)
-                if while_waiting is not None:
-                    # returns as soon as the integration is done: the look costs nothing while there is none to wait for
-                    while not wait([integrated], timeout=WAITING_LOOK_S).done:
-                        while_waiting()
-                    while_waiting()  # what the integration told last, before the partition is finished
-                prepared, result = integrated.result()
-                submit_next()
-                rows = _observable_rows(result)
-                hist = _band_histograms(result.times, result, rows, band_observables(prepared.scenario))
-                if on_histograms is not None:
-                    on_histograms(prepared.index, hist)
-                yield finish_partition(prepared, result, hist, rows)
+            try:
+                while queued:
+                    integrated = queued.pop(0)
+                    if while_waiting is not None:
+                        # returns as soon as the integration is done: the look costs nothing while there is none to
+                        # wait for
+                        while not wait([integrated], timeout=WAITING_LOOK_S).done:
+                            while_waiting()
+                        while_waiting()  # what the integration told last, before the partition is finished
+                    prepared, result = integrated.result()
+                    submit_next()
+                    rows = _observable_rows(result)
+                    hist = _band_histograms(result.times, result, rows, band_observables(prepared.scenario))
+                    if on_histograms is not None:
+                        on_histograms(prepared.index, hist)
+                    yield finish_partition(prepared, result, hist, rows)
+            except BaseException:
+                # Ctrl-C, an error, or the caller closing the iterator: the partitions queued behind the one
+                # integrating are dropped. The pools' exit waits for their work, so the next partition was integrated
+                # too, and thrown away, before the command could end (ux37: 7-9 s after Ctrl-C, partitions of 1,000)
+                for future in queued:
+                    future.cancel()
+                preparing.shutdown(wait=False, cancel_futures=True)
+                integrating.shutdown(wait=False, cancel_futures=True)
+                raise
 
     def close(self) -> None:
         pass
@@ -1159,9 +1208,10 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     Complete partitions already in ``out`` (recorded in its manifest, their files' sizes and sha256 matching) are
     skipped; others are (re)computed. ``progress``: rich bars, one per stage (True; in a notebook without
     ipywidgets, both stages on one line of stderr, "cohort patients 1034/2000 · cohort partitions 1/2"), or
-    ``progress("cohort partitions", done, total)`` after each partition is written (:func:`hemasim._progress.tracked`)
+    ``progress("cohort partitions", done, total)`` after each partition is written
     and ``progress("cohort patients", done, total)`` as the patients are
-    integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing. Both are called in the
+    integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing; a resumed cohort's counts
+    start from what the earlier run completed (partitions 10/100 after 9 kept). Both are called in the
     thread that called run_cohort (the integration's own thread only counts the patients). The patients' draws do not
     depend on ``partition_size``; their results only within the solver's tolerance, as a partition is integrated in
     lock step (2e-7 relative in the ANC nadir, 40 patients of examples/cohort_docetaxel.yaml in one partition or
@@ -1200,6 +1250,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     n_parts = (n + partition_size - 1) // partition_size
     todo = [k for k in range(n_parts) if not is_complete(out, k, man)]
     man["partitions"] = {k: v for k, v in (man.get("partitions") or {}).items() if k.isdigit() and int(k) not in todo}
+    # a resumed cohort counts on from what it kept ("partitions 10/100" after 9 kept: it said "1/91")
+    resumed = (n_parts - len(todo), n - sum(min(n, (k + 1) * partition_size) - k * partition_size for k in todo))
     if max_partitions is not None:
         todo = todo[:max_partitions]
     jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries, rtol)
@@ -1214,7 +1266,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
                 else LocalExecutor()
             try:
                 with stage_bars(progress if jobs else False) as stages:
-                    _run_partitions(out, man, executor, jobs, stages, kept, scenario.duration_days)
+                    _run_partitions(out, man, executor, jobs, stages, kept, scenario.duration_days, resumed)
             finally:
                 executor.close()
             if not all(is_complete(out, k, man) for k in range(n_parts)):
@@ -1241,14 +1293,15 @@ class _PatientsIntegrated:
     ``while_waiting`` of :meth:`LocalExecutor.map`) or writes one (review34b: the callback ran in
     'hemasim-integrate_0')."""
 
-    def __init__(self, progress: StageFn, total: int, duration_days: float) -> None:
+    def __init__(self, progress: StageFn, total: int, duration_days: float, kept: int = 0) -> None:
+        """``kept``: the patients of the partitions an earlier run completed (counted from, not told)."""
         self._progress, self._total, self._duration = progress, total, duration_days
         self._caller = threading.get_ident()
-        self._patient_days = 0.0
+        self._patient_days = kept * duration_days
         self._queued: list[int] = []  # counts reached by the integration, not yet told
-        self._reached = 0
-        self._written = 0
-        self._shown = 0
+        self._reached = kept
+        self._written = kept
+        self._shown = kept
         self._lock = threading.Lock()
 
     def integrated(self, patients: int, days: float) -> None:
@@ -1285,18 +1338,21 @@ PATIENTS_STAGE = "cohort patients"
 
 def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | DaskExecutor,
                     jobs: list[tuple[Any, ...]], progress: StageFn | None,
-                    kept: _SummaryParts | None = None, duration_days: float = 1.0) -> None:
+                    kept: _SummaryParts | None = None, duration_days: float = 1.0,
+                    resumed: tuple[int, int] = (0, 0)) -> None:
     """Compute the partitions of ``jobs``; write each one's files, then record their checksums in the manifest
     (written with the first partition, at most every MANIFEST_EVERY_S after, and when the loop ends or fails:
     inputs that fail before a partition is done leave nothing behind). ``kept``: given each partition (and its
     histograms as soon as they are counted) for the summary. ``progress``: told of each partition once it is
-    written, and of the patients as they are integrated (:class:`_PatientsIntegrated`, over ``duration_days``)."""
+    written, and of the patients as they are integrated (:class:`_PatientsIntegrated`, over ``duration_days``),
+    each count from the (partitions, patients) an earlier run completed, ``resumed``."""
     last_written: float | None = None
     unwritten = False
 
     on_histograms = kept.histograms if kept is not None else None
-    patients = _PatientsIntegrated(progress, sum(job[3] - job[2] for job in jobs), duration_days) \
-        if progress is not None else None
+    kept_parts, kept_patients = resumed
+    patients = _PatientsIntegrated(progress, kept_patients + sum(job[3] - job[2] for job in jobs), duration_days,
+                                   kept_patients) if progress is not None else None
 
     def keep(part: PartitionOutput) -> None:
         nonlocal last_written, unwritten
@@ -1316,8 +1372,10 @@ def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | Da
         parts = executor.map(simulate_partition, jobs, on_histograms,
                              patients.integrated if patients is not None else None,
                              patients.tell if patients is not None else None)
-        for part in tracked(parts, progress or False, PARTITIONS_STAGE, total=len(jobs)):
+        for done, part in enumerate(parts, start=1):
             keep(part)
+            if progress is not None:  # once its files are written
+                progress(PARTITIONS_STAGE, kept_parts + done, kept_parts + len(jobs))
     finally:
         if unwritten:
             write_manifest(out, man)

@@ -443,7 +443,7 @@ def partitions_text(n_patients: int, partition_size: object) -> str:
     if not isinstance(partition_size, int) or partition_size < 1 or n_patients < 1:
         return f"partitions of {partition_size}"
     count = -(-n_patients // partition_size)
-    return "1 partition" if count == 1 else f"{count} partitions of {min(partition_size, n_patients)} patients"
+    return "1 partition" if count == 1 else f"{count:,} partitions of {min(partition_size, n_patients):,} patients"
 
 
 def parameter_status(source: str) -> str:
@@ -802,8 +802,13 @@ def population_text(population: dict[str, Any]) -> str:
         label, unit = _POPULATION_UNITS.get(field, (field.replace("_", " "), ""))
         text = _spread_text(value, unit)
         if text is None and isinstance(value, dict) and set(value) == {"male", "female"}:
-            men, women = _spread_text(value["male"], unit), _spread_text(value["female"], unit)
-            text = f"men {men}, women {women}" if men and women else None
+            # the sexes the cohort draws: an all-women cohort's line said "weight men 80 ± 12 kg" (ux37)
+            fraction = population.get("female_fraction")
+            drawn = {"male": fraction != 1, "female": fraction != 0}
+            spreads = [(word, _spread_text(value[sex], unit)) for sex, word in (("male", "men"), ("female", "women"))
+                       if drawn[sex] and value[sex] is not None]
+            text = ", ".join(f"{word} {spread}" for word, spread in spreads) \
+                if spreads and all(spread for _, spread in spreads) else None
         if field == "female_fraction" and isinstance(value, int | float) and not isinstance(value, bool):
             parts.append(f"{number_text(100 * value)}% women")
         elif field in _POPULATION_SWITCHES and isinstance(value, bool):
@@ -915,7 +920,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
 <h1>Virtual cohort: {esc(str(scen.get('name', '')))}</h1>
-<p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients
+<p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']:,} patients
 &middot; {esc(seeds)} &middot; {partitions_text(summary['n_patients'], manifest.get('partition_size'))}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
 <p>Population: {esc(_population_text(scen))}</p>

@@ -690,7 +690,7 @@ class CohortBandsFigure:
         for ax in axes[len(observables):]:
             ax.set_visible(False)
         # the title at the left above the panels, the legend (in draw) at the right on its line
-        fig.suptitle(f"virtual cohort: {n} patients", x=m["left"] / width, y=1 - BANDS_SUPTITLE_PAD_IN / height,
+        fig.suptitle(f"virtual cohort: {n:,} patients", x=m["left"] / width, y=1 - BANDS_SUPTITLE_PAD_IN / height,
                      ha="left")
         self.figure, self._axes, self._t, self._observables = fig, axes, t, list(observables)
         self._legend_anchor = (1 - m["right"] / width, 1 - BANDS_SUPTITLE_PAD_IN / height)

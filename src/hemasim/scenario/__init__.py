@@ -182,8 +182,12 @@ class MeanSd(_Strict):
 
 
 class BySex(_Strict):
-    male: MeanSd
-    female: MeanSd
+    """A normal distribution for each sex the cohort draws: a sex it never draws (``female_fraction`` 1 or 0, or
+    without one the other sex than the scenario's patient) may be left out (:meth:`Scenario._drawn_sexes_given`);
+    an all-women cohort had to invent a block for men, which its report then printed (ux37)."""
+
+    male: MeanSd | None = None
+    female: MeanSd | None = None
 
 
 class Population(_Strict):
@@ -316,6 +320,26 @@ class Scenario(_Strict):
                 iv.check_in(facts, i)
             except ValueError as err:  # a line each of its problems (InterventionSpec.check_in)
                 problems += str(err).splitlines()
+        if problems:
+            raise several_problems("Scenario", problems)
+        return self
+
+    @model_validator(mode="after")
+    def _drawn_sexes_given(self) -> Scenario:
+        """Each sex the cohort draws has its ``weight_kg`` and ``height_cm`` block (where the population gives one)."""
+        pop = self.population
+        if pop is None:
+            return self
+        fraction = pop.female_fraction
+        drawn = [self.patient.sex] if fraction is None else [s for s, share in (("male", 1 - fraction),
+                                                                                ("female", fraction)) if share > 0]
+        why = {"male": "men", "female": "women"}
+        because = (f"female_fraction {fraction:g}" if fraction is not None
+                   else f"no female_fraction: every patient is the scenario patient's sex, {self.patient.sex}")
+        problems = [f"population.{name}.{sex}: required field is missing: the cohort draws {why[sex]} ({because}); "
+                    "{mean, sd}, as for the other sex"
+                    for name in ("weight_kg", "height_cm") if getattr(pop, name) is not None
+                    for sex in drawn if getattr(getattr(pop, name), sex) is None]
         if problems:
             raise several_problems("Scenario", problems)
         return self
