@@ -12,8 +12,8 @@ hemasim/sensitivity/cited_range_screen_outcome.json, their screen cells.
 
 An opt-in law off at its shipped 0 with no sourced plausible range (``off_at_zero``: the dose law's
 ``vaccine_recruitment_saturation_per_au``, branch humdose37) is left out, named or not: x0.5 and x2 of 0 are 0, so a
-screen of it would vary nothing and write "does not move" (``hemasim sweep --all-assumed`` leaves it out too); its cell
-is the fixed ``OFF_AT_ZERO``.
+screen of it would vary nothing and write "does not move" (``hemasim sensitivity --all-assumed`` leaves it out too);
+its cell is the fixed ``OFF_AT_ZERO``.
 
 For each assumed parameter whose Morris screen outcome (hemasim/sensitivity/screen_outcome.json) is "no effect on
 any screened read-out" (or only those named): the validation groups whose evaluation reads its value
@@ -57,7 +57,7 @@ def unseen_parameters() -> list[str]:
 #: the screen cell of an opt-in law off at its shipped 0 (``off_at_zero``): not screened, there being nothing to vary
 OFF_AT_ZERO = ("targeted screen of the validation read-outs: not run, an opt-in law off at 0 (its shipped value; x0.5 "
                "and x2 of 0 are 0 and no sourced range gives other ends, so a screen would vary nothing and find no "
-               "move; bench/reach_screen.py leaves it out, as `hemasim sweep --all-assumed` does)")
+               "move; bench/reach_screen.py leaves it out, as `hemasim sensitivity --all-assumed` does)")
 
 
 def off_at_zero(name: str, table) -> bool:
