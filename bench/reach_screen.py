@@ -10,6 +10,11 @@ Markdown table of docs/sensitivity.md's section "The assumed parameters the Morr
 outcome of the cited parameters screened over their cited range (``CITED_RANGE_SCREENS``) to
 hemasim/sensitivity/cited_range_screen_outcome.json, their screen cells.
 
+An opt-in law off at its shipped 0 with no sourced plausible range (``off_at_zero``: the dose law's
+``vaccine_recruitment_saturation_per_au``, branch humdose37) is left out, named or not: x0.5 and x2 of 0 are 0, so a
+screen of it would vary nothing and write "does not move" (``hemasim sensitivity --all-assumed`` leaves it out too);
+its cell is the fixed ``OFF_AT_ZERO``.
+
 For each assumed parameter whose Morris screen outcome (hemasim/sensitivity/screen_outcome.json) is "no effect on
 any screened read-out" (or only those named): the validation groups whose evaluation reads its value
 (bench/results/screen_reach.json, written by bench/screen_reach.py); none - it cannot move a validation read-out;
@@ -47,6 +52,24 @@ def unseen_parameters() -> list[str]:
     from hemasim.sensitivity.screen import UNSEEN_PREFIXES, screen_outcome
 
     return sorted(n for n, text in screen_outcome().items() if text.startswith(UNSEEN_PREFIXES))
+
+
+#: the screen cell of an opt-in law off at its shipped 0 (``off_at_zero``): not screened, there being nothing to vary
+OFF_AT_ZERO = ("targeted screen of the validation read-outs: not run, an opt-in law off at 0 (its shipped value; x0.5 "
+               "and x2 of 0 are 0 and no sourced range gives other ends, so a screen would vary nothing and find no "
+               "move; bench/reach_screen.py leaves it out, as `hemasim sensitivity --all-assumed` does)")
+
+
+def off_at_zero(name: str, table) -> bool:
+    """Whether ``name`` is an opt-in law off at its value 0 in ``table`` (a ParameterSet) with no sourced plausible
+    range: the screen's ends (x0.5, x2 of its value) would both be 0, the value it has."""
+    return table.value(name) == 0.0 and table[name].plausible_range is None
+
+
+def to_screen(names: list[str], table) -> tuple[list[str], list[str]]:
+    """``names`` split into those to screen and those left out (``off_at_zero``), each in the order given."""
+    out = [n for n in names if off_at_zero(n, table)]
+    return [n for n in names if n not in out], out
 
 
 PACKAGE_FILE = ROOT / "src" / "hemasim" / "sensitivity" / "reach_screen_outcome.json"
@@ -137,9 +160,15 @@ def _missed_text(name: str, missed: dict) -> str:
             f"{missed['readout_there']:.4g} against {missed['readout_shipped']:.4g}")
 
 
-def cell_text(name: str, results: dict, reach: dict, refits: dict[str, dict], classes: dict[str, str]) -> str:
-    """A parameter's screen cell: the targeted screen (or that it has not run), then the screen with its calibration
-    refitted where there is one."""
+def cell_text(name: str, results: dict, reach: dict, refits: dict[str, dict], classes: dict[str, str],
+              table=None) -> str:
+    """A parameter's screen cell: the targeted screen (or that it has not run, or ``OFF_AT_ZERO`` for an opt-in law off
+    at 0 in ``table``, default the shipped parameters), then the screen with its calibration refitted where there is
+    one."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    if off_at_zero(name, healthy_adult_parameters() if table is None else table):
+        return OFF_AT_ZERO
     row = results["parameters"].get(name)
     text = outcome_text(row) if row is not None else not_screened([g for g in reach if name in reach[g]["read"]])
     return text + (f"; {refit_text(name, refits[name], classes)}" if name in refits else "")
@@ -170,11 +199,13 @@ def cited_range_text(name: str, row: dict, groups: list[str], classes: dict[str,
 
 
 def package(results: dict, reach: dict) -> None:
+    from hemasim.parameters import healthy_adult_parameters
     from hemasim.validation import load_targets
 
     classes = {t["id"]: t["class"] for ts in load_targets().values() for t in ts}
     refits = refit_rows()
-    outcome = {n: cell_text(n, results, reach, refits, classes) for n in unseen_parameters()}
+    table = healthy_adult_parameters()
+    outcome = {n: cell_text(n, results, reach, refits, classes, table) for n in unseen_parameters()}
     PACKAGE_FILE.write_text(json.dumps(outcome, indent=1) + "\n", encoding="utf-8")
     cited = {n: cited_range_text(n, cited_range_row(n), [g for g in reach if n in reach[g]["read"]], classes)
              for n in sorted(CITED_RANGE_SCREENS)}
@@ -195,7 +226,8 @@ def package(results: dict, reach: dict) -> None:
     for n in unseen_parameters():
         if n not in results["parameters"]:
             groups = [g for g in reach if n in reach[g]["read"]]
-            print(f"| `{n}` | {f'all {len(reach)}' if len(groups) == len(reach) else ', '.join(groups)} | - | not run yet |")
+            cell = "not run: an opt-in law, off at 0 (nothing to vary)" if off_at_zero(n, table) else "not run yet"
+            print(f"| `{n}` | {f'all {len(reach)}' if len(groups) == len(reach) else ', '.join(groups)} | - | {cell} |")
     if refits:
         print("\n| parameter | calibration refitted | ends | read-outs | moved by more than 10% (class) | refit short of its goal |")
         print("|---|---|---|---|---|---|")
@@ -321,7 +353,13 @@ def main() -> None:
         card = json.loads(args.base_card.read_text(encoding="utf-8"))
         # keyed as _values_in_child keys them (a later check of the same target and read-out replaces an earlier)
         out["bases"].setdefault(",".join(reach), card_values(card))
-    for name in args.parameters or unseen_parameters():
+    # an opt-in law off at 0 with no sourced range: both ends of its screen are 0, its value, so a screen of it would
+    # vary nothing and write "does not move" into the cells (review37c); left out, named or not
+    names, left_out = to_screen(args.parameters or unseen_parameters(), table)
+    if left_out:
+        print(f"left out (an opt-in law off at 0 with no sourced range: nothing to vary): {', '.join(left_out)}",
+              file=sys.stderr, flush=True)
+    for name in names:
         groups = [g for g in reach if name in reach[g]["read"]]
         done = out["parameters"].get(name)
         if done is not None:

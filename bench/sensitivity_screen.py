@@ -316,7 +316,7 @@ def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[st
         "|---|---|",
     ]
     lines += [f"| {k} | {v:.4g} |" for k, v in baselines.items()]
-    return "\n".join(lines + _cost_section(costs) + _outcome_section(table, outcomes, names)) + "\n"
+    return "\n".join(lines + _cost_section(costs) + _outcome_section(table, outcomes, names, hand)) + "\n"
 
 
 def hand_entered_section(hand: Sequence[str]) -> list[str]:
@@ -346,7 +346,10 @@ def _cost_section(costs: list[tuple[str, int, int, float]]) -> list[str]:
         "one-time numba compilation."]
 
 
-def _outcome_section(table: pd.DataFrame, outcomes: dict[str, str], names: list[str]) -> list[str]:
+def _outcome_section(table: pd.DataFrame, outcomes: dict[str, str], names: list[str],
+                     hand: Sequence[str] = ()) -> list[str]:
+    """The outcome table: the screened ``names`` by their largest effect, then the rows entered by hand (``hand``,
+    not screened: :func:`hand_entered_section`), sorted by name, with no effect columns ("-")."""
     best = table.groupby("factor")["effect"].max()
     high = table.groupby("factor")["effect_high"].max()
     order = sorted(names, key=lambda n: -float(np.nan_to_num(best.get(n, 0.0))))
@@ -355,7 +358,8 @@ def _outcome_section(table: pd.DataFrame, outcomes: dict[str, str], names: list[
              "mu* in days / 10) and the largest upper end of their 95% bootstrap intervals.", "",
              "| parameter | largest relative mu* | largest upper 95% bound | outcome |", "|---|---|---|---|"]
     return lines + [f"| `{n}` | {float(np.nan_to_num(best.get(n, 0.0))):.3g} | "
-                    f"{float(np.nan_to_num(high.get(n, 0.0))):.3g} | {outcomes[n]} |" for n in order]
+                    f"{float(np.nan_to_num(high.get(n, 0.0))):.3g} | {outcomes[n]} |" for n in order] + [
+        f"| `{n}` | - | - | {outcomes[n]} |" for n in sorted(hand)]
 
 
 def _cores() -> int:

@@ -46,9 +46,35 @@ def test_the_shipped_cells_are_the_bench_results_in_words():
     refits = script.refit_rows()
     for name, text in shipped.items():
         assert text == script.cell_text(name, results, reach, refits, classes), name
+        if text == script.OFF_AT_ZERO:  # an opt-in law off at 0: not screened (the test below)
+            continue
         row = results["parameters"].get(name)
         assert text.startswith(script.outcome_text(row) if row is not None
                                else script.not_screened([g for g in reach if name in reach[g]["read"]])), name
+
+
+def test_an_opt_in_law_off_at_0_is_left_out_of_the_targeted_screen_and_its_cell_says_so():
+    """Review37c: a default run took up the dose law's saturation (an "unseen" parameter whose cell read "not run
+    yet"), whose value is 0 with no sourced range; x0.5 and x2 of 0 are 0, so it would have written "does not move any
+    by more than 10%" of a parameter never varied. The selection leaves such a one out, named or not (as `hemasim sweep
+    --all-assumed` does), screens it once it is on, and screens a 0 with a sourced range over that range."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    script = load_script(ROOT / "bench" / "reach_screen.py")
+    table, name = healthy_adult_parameters(), "vaccine_recruitment_saturation_per_au"
+    unseen = script.unseen_parameters()
+    screened, left_out = script.to_screen(unseen, table)
+    assert left_out == [name]
+    assert screened == [n for n in unseen if n != name]
+    # 0 with a sourced range (its screen runs over the range, not over multiples of 0): screened
+    zero_sourced = [n for n in screened if table.value(n) == 0.0]
+    assert "memory_b_maturation_days" in zero_sourced
+    assert all(table[n].plausible_range is not None for n in zero_sourced)
+    assert script.to_screen(["vaccine_memory_fraction", name], table) == (["vaccine_memory_fraction"], [name])
+    assert script.to_screen([name], table.with_values(**{name: 1.0})) == ([name], [])  # the law on: screened
+    # its cell: the fixed one, not "not run yet" (which a default run would then fill) nor a screen's outcome
+    assert reach_screen_outcome()[name] == script.OFF_AT_ZERO == script.cell_text(name, _results(), _reach(), {}, {})
+    assert name not in _results()["parameters"]
 
 
 def test_a_moved_readout_is_over_the_threshold_and_the_outcome_says_so():

@@ -97,6 +97,39 @@ def test_an_opt_in_models_assumed_values_are_entered_as_not_reached_and_the_page
         assert "no effect" not in rows[name].rsplit(" | ", 1)[1], name
 
 
+def test_the_generator_writes_the_rows_entered_by_hand_and_the_page_has_them_as_it_writes_them():
+    """Review37c: the outcome table (``_outcome_section``) looped over the screened names only, so a rerun would drop
+    the NOT_REACHED rows entered by hand on the page and the test above would fail. It writes them itself, after the
+    screened rows, sorted by name, and the page's table ends with them as it writes them."""
+    import itertools
+
+    from hemasim.sensitivity.screen import NOT_REACHED
+
+    script = _screen_script()
+    table = pd.DataFrame({"factor": ["b_par", "a_par"], "effect": [0.5, 0.0], "effect_high": [0.7, 0.0]})
+    outcomes = {"a_par": "no effect on any screened read-out", "b_par": "moves X", "z_hand": "not reached: z",
+                "y_hand": "not reached: y"}
+    rows = [line for line in script._outcome_section(table, outcomes, ["a_par", "b_par"], ["z_hand", "y_hand"])
+            if line.startswith("| `")]
+    assert rows == ["| `b_par` | 0.5 | 0.7 | moves X |", "| `a_par` | 0 | 0 | no effect on any screened read-out |",
+                    "| `y_hand` | - | - | not reached: y |", "| `z_hand` | - | - | not reached: z |"]
+    # a whole page as a rerun writes it (main passes the hand-entered names to markdown): their rows are in it
+    page = script.markdown(table, outcomes, [("s", 1, 0, 1.0)], {"ANC": 1.0}, ["a_par", "b_par"], {},
+                           script.Stages(1, 1, 1), ["z_hand", "y_hand"])
+    assert page.rstrip("\n").endswith("\n".join(rows))
+    # the committed page: the section's heading and header as written, its table ending with these rows as written
+    hand = sorted(n for n in NOT_REACHED if n in script.assumed_parameters())
+    written = script._outcome_section(pd.DataFrame({"factor": [], "effect": [], "effect_high": []}),
+                                      screen_outcome(), [], hand)
+    report = (ROOT / "docs" / "sensitivity_screen.md").read_text(encoding="utf-8")
+    section = report[report.index("\n## Outcome per parameter\n"):].splitlines()
+    header = written[:-len(hand)]
+    assert section[:len(header)] == header
+    table_rows = list(itertools.takewhile(lambda line: line.startswith("| `"), section[len(header):]))
+    assert table_rows[-len(hand):] == written[-len(hand):]
+    assert not [line for line in table_rows[:-len(hand)] if line.split("`")[1] in hand]
+
+
 def test_the_screen_used_each_sourced_range_and_names_it():
     """An outcome that depends on the range says which: the sourced range where the record has one (and the
     report lists it with its source), else x0.5-x2. A stale screen (a range added or changed since) fails here."""

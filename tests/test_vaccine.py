@@ -77,8 +77,23 @@ def test_vaccine_endpoints_and_bad_input():
 
 @pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
-def test_exported_vaccine_model_matches_libroadrunner():
-    model = healthy_human_model(ADULT, aging=False, extensions=[VaccineResponse("flu")]).compile()
+@pytest.mark.parametrize("law", [
+    {},  # the shipped law
+    # the opt-in dose law (branch humdose37; review37c): recruitment saturating in antigen, s_rec = 1/K_rec > 0 ...
+    {"vaccine_recruitment_saturation_per_au": 2.0},
+    # ... with the expansion's antigen gate open (K = 0: its factor not built; the law b of the fit) ...
+    {"vaccine_recruitment_saturation_per_au": 2.0, "vaccine_antigen_half_saturation_au": 0.0},
+    # ... and the gate open alone
+    {"vaccine_antigen_half_saturation_au": 0.0},
+], ids=["shipped", "s_rec_2", "s_rec_2_gate_open", "gate_open"])
+def test_exported_vaccine_model_matches_libroadrunner(law):
+    from hemasim.parameters import healthy_adult_parameters
+
+    params = healthy_adult_parameters().with_values(**law)
+    model = healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")]).compile()
+    # the law as set is the law built (not the shipped model again): its factor built, the gate's left out at K = 0
+    assert ("flu_recruitment_saturation" in model.feedback_names) == ("vaccine_recruitment_saturation_per_au" in law)
+    assert ("flu_antigen_saturation" in model.feedback_names) == ("vaccine_antigen_half_saturation_au" not in law)
     events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(30.0, antigen_state("flu"), 1.0)]
     assert_roadrunner_matches(model, events, 60.0, 61)
 

@@ -1,5 +1,5 @@
 """The dose law of branch humdose37 (hemasim.biology.vaccine; docs/sensitivity.md, "Dose law (humdose37)"): naive B-cell
-recruitment saturating in antigen, k_rec Ag / (1 + s Ag) with s = 1/K_rec (0: the shipped law, proportional to
+recruitment saturating in antigen, k_rec Ag / (1 + s_rec Ag) with s_rec = 1/K_rec (0: the shipped law, proportional to
 antigen), and the expansion's antigen gate at its limit K = 0 (no gate). The shipped model is the law's limit; a finite
 K_rec flattens the dose response without reversing it; the fit's objective at main's values is humfit36b's."""
 

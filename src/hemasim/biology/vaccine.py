@@ -4,11 +4,8 @@ For each antigen ``a`` (a :class:`VaccineResponse` extension of the healthy mode
 scenario block adds it), in arbitrary units (AU) of antigen-specific cells and antibody:
 
     d Ag/dt   = -k_ag Ag                                               (doses: Ag += dose)
-    d Bact/dt = [k_rec Ag/(1 + s Ag) (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
+    d Bact/dt = [k_rec Ag/(1 + s_rec Ag) (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
                 + rho Bact Ag/(K + Ag)] K_f/(K_f + IgG) - delta Bact       (K_f: antibody feedback)
-
-(s = 1/K_rec: recruitment saturating in antigen, branch humdose37; s = 0, the default, is recruitment proportional to
-antigen. K = 0: expansion not gated by antigen, Ag/(K + Ag) read as 1.)
     d PB/dt   = delta (1 - m) Bact - PB / tau_pb             (plasmablasts: antibody-secreting cells)
     d Bmem/dt = delta m Bact                                  (memory B cells, long-lived; with a maturation
                                                               time tau_mat > 0 they pass through a maturing
@@ -22,6 +19,13 @@ When the plasmablasts of a recall have other plasma-cell shares (f_r, f_s,r) tha
 recalled memory B cells enter activated and plasmablast pools of their own (Bact_r, PB_r: the same expansion and
 differentiation laws, their plasmablasts ending with the recall's shares); with equal shares the two pools are one
 (the equations are linear in them), which is the model as it was.
+
+Recruitment is proportional to antigen in the shipped model: s_rec = 1/K_rec
+(``vaccine_recruitment_saturation_per_au``, 1/AU) is 0 there and its factor is not built. s_rec > 0 is an opt-in dose
+law (branch humdose37): recruitment saturating in antigen, bounded by k_rec K_rec at high doses; fitted on the H9N2
+course but not adopted (docs/sensitivity.md, "Dose law (humdose37)"). The expansion's antigen gate Ag/(K + Ag) has
+K = ``vaccine_antigen_half_saturation_au`` (0.1 AU shipped); K = 0 is its limit, the gate always open (Ag/(K + Ag) read
+as 1, its factor not built): activated cells divide without antigen, a burst a larger dose does not prolong.
 
 Recruitment depends on the patient's B cells and naive CD4 T cells (N4; memory CD4 T cells M4 for a
 recall) through a saturating help law h(c) = c (1 + K/c_ref) / (c + K) of each blood count c: 1 at the
@@ -175,7 +179,7 @@ class VaccineResponse:
                                         signal=f"{a}_antigen_level", offset=-1.0,
                                         parameters=("vaccine_antigen_half_saturation_au",)))
             expansion_gate = (f"{a}_antigen_saturation",)
-        # recruitment saturating in antigen, 1/(1 + s Ag) = K_rec/(K_rec + Ag) with s = 1/K_rec: entry limited by
+        # recruitment saturating in antigen, 1/(1 + s_rec Ag) = K_rec/(K_rec + Ag), s_rec = 1/K_rec: entry limited by
         # T-cell help (branch humdose37's law a); s = 0 (K_rec infinite) is the law before, linear (no factor built)
         s_rec = p("vaccine_recruitment_saturation_per_au")
         recruitment_saturation: tuple[str, ...] = ()

@@ -168,12 +168,16 @@ PARAMETERS = [
     param("vaccine_recruitment_saturation_per_au", 0.0, "1/AU",
           "saturation of naive B-cell recruitment in antigen, 1/K_rec: recruitment k_rec Ag / (1 + Ag/K_rec); 0: "
           "recruitment proportional to antigen (the law before branch humdose37, K_rec infinite)",
-          Assumed(RESPONSE, "0, the law as it was (an opt-in law, branch humdose37: the dose law fitted on the H9N2 "
-                  "course, rules committed first, docs/sensitivity.md \"Dose law (humdose37)\"). Biology for a "
-                  "value > 0: B-cell entry into a response is limited by T-cell help at the T-B border (Schwickert "
-                  "2011, J Exp Med 208:1243), so more antigen recruits more cells only until help runs short. Fitted "
-                  "(bench/humoral_dose_law_fit.py; H9N2 course NCT01320696 + I3's peak day; rounds hold what is not "
-                  "identifiable at main's values): with the expansion gated (law a) K_rec 0.112 AU, open below - 0.239 "
+          # an opt-in law off at 0: it affects nothing as shipped (review37c: not RESPONSE's I3, I5), and its fit is
+          # no source of a value (not adopted)
+          Assumed("nothing while 0, its shipped value (an opt-in law, off in the shipped model); set above 0, how "
+                  "vaccine responses grow with dose (the dose law L4 reads; issue 17)",
+                  "0, the law off: recruitment proportional to antigen, as before branch humdose37 (an opt-in law; "
+                  "docs/sensitivity.md \"Dose law (humdose37)\"). Biology for a value > 0: B-cell entry into a "
+                  "response is limited by T-cell help at the T-B border (Schwickert 2011, J Exp Med 208:1243), so "
+                  "more antigen recruits more cells only until help runs short. Fitted but not adopted, so no source "
+                  "of a value (bench/humoral_dose_law_fit.py, rules committed first; H9N2 course NCT01320696 + I3's "
+                  "peak day; rounds hold what is not identifiable at main's values): with the expansion gated (law a) K_rec 0.112 AU, open below - 0.239 "
                   "(objective 66.33), then at its 1e-4 bound once the rates are held (110.96); with the expansion "
                   "ungated (law b) 0.331 AU (95% profile 0.048-4.6; 65.67), then at its 1e3 bound (223.87); the "
                   "shipped law's best 83.30. Not adopted: no last round meets the rule (objective below 73.30, K_rec "
