@@ -3,6 +3,8 @@ lineage-specific lymphopenic expansion, and the transplant examples through the 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import yaml
@@ -123,7 +125,7 @@ def test_children_carry_more_lymphocytes_and_recovery_is_read_against_their_age(
     # the recovery endpoints read "normal" for the patient's age: half of a child's CD4 reference is more cells
     defs = [{e.name: e.definition for e in evaluate_endpoints(run_scenario(scenario(COND, graft(), days=60, age=a)))}
             for a in (4.0, 40.0)]
-    half = [float(d["cd4_50pct_normal_day"].split("(")[-1].split("/")[0]) for d in defs]
+    half = [float(re.search(r"\(([0-9.e+-]+)/uL\)", d["cd4_50pct_normal_day"]).group(1)) for d in defs]
     assert half[0] > 1.3 * half[1]
 
 
