@@ -1,0 +1,43 @@
+"""ux37b: a neurologist's and a rheumatologist's first hour with an immune reset (examples/ms_autologous_hsct.yaml,
+examples/ra_autologous_hsct.yaml): what the walk found wrong, held."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from hemasim.scenario import ScenarioError, parse_scenario
+from tests.conftest import EXAMPLES
+
+MS = yaml.safe_load((EXAMPLES / "ms_autologous_hsct.yaml").read_text())
+
+
+def _refusal(**patient: object) -> str:
+    data = copy.deepcopy(MS)
+    data["patient"].update(patient)
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data)
+    return str(err.value)
+
+
+def test_a_disease_the_model_lacks_is_told_so_not_offered_another_disease_spelt_alike():
+    # "systemic_sclerosis" got "did you mean 'multiple_sclerosis'?": another disease, offered by its spelling
+    text = _refusal(autoimmune_disease="systemic_sclerosis")
+    assert "did you mean" not in text
+    assert "systemic sclerosis is not modelled" in text and "share with the same values" in text
+    assert "docs/immunity.md" in text
+    text = _refusal(autoimmune_disease="SLE")
+    assert "did you mean" not in text and "that disease is not modelled" in text
+
+
+@pytest.mark.parametrize(("written", "meant"), [("ms", "multiple_sclerosis"), ("RRMS", "multiple_sclerosis"),
+                                                ("RA", "rheumatoid_arthritis")])
+def test_a_clinicians_abbreviation_of_a_modelled_disease_is_told_the_name_meant(written, meant):
+    # "ms" had no hint at all
+    assert f"did you mean {meant!r}?" in _refusal(autoimmune_disease=written)
+
+
+def test_a_misspelt_modelled_disease_still_gets_its_name():
+    assert "did you mean 'multiple_sclerosis'?" in _refusal(autoimmune_disease="multiple_sclerose")
