@@ -41,3 +41,22 @@ def test_a_clinicians_abbreviation_of_a_modelled_disease_is_told_the_name_meant(
 
 def test_a_misspelt_modelled_disease_still_gets_its_name():
     assert "did you mean 'multiple_sclerosis'?" in _refusal(autoimmune_disease="multiple_sclerose")
+
+
+def _activity_row(name: str, low: float, median: float, high: float) -> dict[str, object]:
+    return {"endpoint": name, "unit": "1", "definition": "relative to untreated chronic disease (1)", "median": median,
+            "p05": low, "p95": high, "fraction_reaching": 1.0, "n": 100, "n_with_value": 100}
+
+
+def test_a_cohorts_activity_the_same_in_every_patient_says_the_spread_is_no_uncertainty():
+    # a cohort of 100 patients with variability drawn read "median 0.05222 (5-95%: 0.05222-0.05222)": the assumed
+    # re-expansion rate and kill are drawn alike, so the spread is none, and it read as a certain prediction
+    from hemasim.report.key_results import ACTIVITY_NO_SPREAD, cohort_key_results_html
+
+    page = cohort_key_results_html([_activity_row("multiple_sclerosis_activity_final", 0.0522164136825435,
+                                                  0.0522164136825442, 0.0522164136825445)])
+    assert "5-95%" not in page and "the same in every patient" in page
+    assert "autoreactive_net_growth_per_year" in ACTIVITY_NO_SPREAD
+    # a spread there is (a user's own variability on the parameter) is shown as any cohort value is
+    page = cohort_key_results_html([_activity_row("multiple_sclerosis_activity_final", 0.01, 0.05, 0.7)])
+    assert "5-95%: 0.01-0.7" in page and "the same in every patient" not in page
