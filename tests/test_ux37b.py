@@ -60,3 +60,27 @@ def test_a_cohorts_activity_the_same_in_every_patient_says_the_spread_is_no_unce
     # a spread there is (a user's own variability on the parameter) is shown as any cohort value is
     page = cohort_key_results_html([_activity_row("multiple_sclerosis_activity_final", 0.01, 0.05, 0.7)])
     assert "5-95%: 0.01-0.7" in page and "the same in every patient" not in page
+
+
+def _regimen_refusal(regimen: str) -> str:
+    data = copy.deepcopy(MS)
+    data["interventions"][0]["regimen"] = regimen
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data)
+    return str(err.value)
+
+
+@pytest.mark.parametrize("written", ["BEAM/ATG", "Flu/Cy", "bu_cy_atg", "TBI/Cy/ATG", "ATG"])
+def test_a_regimen_of_other_agents_is_not_offered_a_shipped_one_spelt_alike(written):
+    # BEAM/ATG (the European aHSCT regimen for MS) got "did you mean 'cy_atg'?", Flu/Cy "'bu_cy'?", Bu/Cy/ATG
+    # "'cy_atg'?": regimens that drop or add a drug; the refusal lists the shipped regimens instead
+    text = _regimen_refusal(written)
+    assert "did you mean" not in text
+    assert "'cy_atg'" in text and "'high_dose_melphalan'" in text  # the shipped names listed
+
+
+@pytest.mark.parametrize(("written", "meant"), [("Cy/ATG", "cy_atg"), ("Cy200/ATG", "cy_atg"), ("cy_atq", "cy_atg"),
+                                                ("Flu/Mel", "flu_mel"), ("bucy", "bu_cy"), ("MEL200",
+                                                                                         "high_dose_melphalan")])
+def test_a_shipped_regimen_as_a_clinic_writes_it_is_still_told_its_name(written, meant):
+    assert f"did you mean {meant!r}?" in _regimen_refusal(written)
