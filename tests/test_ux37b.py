@@ -84,3 +84,11 @@ def test_a_regimen_of_other_agents_is_not_offered_a_shipped_one_spelt_alike(writ
                                                                                          "high_dose_melphalan")])
 def test_a_shipped_regimen_as_a_clinic_writes_it_is_still_told_its_name(written, meant):
     assert f"did you mean {meant!r}?" in _regimen_refusal(written)
+
+
+def test_hemasim_drugs_does_not_offer_a_regimen_of_other_agents():
+    from tests.conftest import invoke_hemasim
+
+    result = invoke_hemasim("drugs", "bu_cy_atg")  # was "did you mean 'cy_atg'?"
+    assert result.exit_code != 0 and "did you mean" not in result.output and "cy_atg" in result.output
+    assert "did you mean 'bu_cy'?" in invoke_hemasim("drugs", "bucy").output
