@@ -92,3 +92,22 @@ def test_hemasim_drugs_does_not_offer_a_regimen_of_other_agents():
     result = invoke_hemasim("drugs", "bu_cy_atg")  # was "did you mean 'cy_atg'?"
     assert result.exit_code != 0 and "did you mean" not in result.output and "cy_atg" in result.output
     assert "did you mean 'bu_cy'?" in invoke_hemasim("drugs", "bucy").output
+
+
+def test_immunity_md_states_the_cy_atg_marrow_as_the_example_runs_it():
+    # docs/immunity.md, "What a clinician should not read from it": the ANC's lowest after Cy/ATG on a 6-hour grid
+    # and that it never falls below 0.5e9/L (no aplasia, no engraftment day); the page must follow the model
+    import re
+
+    import hemasim as hs
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "immunity.md").read_text()
+    said = float(re.search(r"The ANC is lowest at ([\d.]+)e9/L on day \+7 \(read every 6 hours", text).group(1))
+    scenario = hs.load_scenario(EXAMPLES / "ms_autologous_hsct.yaml").model_copy(update={"duration_days": 60.0})
+    scenario = scenario.model_copy(update={"output": scenario.output.model_copy(update={"every_days": 0.25})})
+    result = hs.run_scenario(scenario)
+    endpoints = result.endpoints()
+    assert endpoints["anc_nadir"].value == pytest.approx(said, abs=5e-4)
+    assert endpoints["anc_nadir_day"].value - 35 == pytest.approx(7, abs=0.5)
+    assert endpoints["neutrophil_engraftment_day"].value is None  # "no aplasia": the count never fell below 0.5
