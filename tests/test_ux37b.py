@@ -111,3 +111,25 @@ def test_immunity_md_states_the_cy_atg_marrow_as_the_example_runs_it():
     assert endpoints["anc_nadir"].value == pytest.approx(said, abs=5e-4)
     assert endpoints["anc_nadir_day"].value - 35 == pytest.approx(7, abs=0.5)
     assert endpoints["neutrophil_engraftment_day"].value is None  # "no aplasia": the count never fell below 0.5
+
+
+def test_an_autologous_grafts_report_heads_its_share_tables_graft_derived(tmp_path):
+    # the plots said "graft-derived" (the patient's own re-infused cells) and the endpoint table's heading "Chimerism:
+    # the donor share of each count"
+    import hemasim as hs
+    from hemasim.io import write_run_outputs
+    from hemasim.report.html import GRAFT_DERIVED_TITLES
+
+    scenario = hs.load_scenario(EXAMPLES / "ms_autologous_hsct.yaml").model_copy(update={"duration_days": 140.0})
+    write_run_outputs(hs.run_scenario(scenario), tmp_path / "out")
+    text = (tmp_path / "out" / "report.html").read_text()
+    assert "Chimerism: the donor share of each count" not in text
+    assert GRAFT_DERIVED_TITLES["Chimerism: the donor share of each count"].replace("'", "&#x27;") in text
+
+
+def test_an_allogeneic_grafts_report_keeps_its_chimerism_headings():
+    from hemasim.report.html import grouped_endpoint_tables
+
+    names = ["anc_nadir", "donor_chimerism_cd4_day28"]
+    assert "Chimerism: the donor share of each count" in grouped_endpoint_tables(names, "", lambda n: n)
+    assert "Graft-derived share of each count" in grouped_endpoint_tables(names, "", lambda n: n, "graft-derived")
