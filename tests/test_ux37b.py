@@ -133,3 +133,17 @@ def test_an_allogeneic_grafts_report_keeps_its_chimerism_headings():
     names = ["anc_nadir", "donor_chimerism_cd4_day28"]
     assert "Chimerism: the donor share of each count" in grouped_endpoint_tables(names, "", lambda n: n)
     assert "Graft-derived share of each count" in grouped_endpoint_tables(names, "", lambda n: n, "graft-derived")
+
+
+def test_the_autoimmune_panel_draws_the_naive_cd4_count():
+    # naive CD4, the thymus's part of the reset, was in timeseries.csv alone
+    import hemasim as hs
+    from hemasim.report.plots import autoimmunity_figure
+
+    scenario = hs.load_scenario(EXAMPLES / "ms_autologous_hsct.yaml").model_copy(update={"duration_days": 120.0})
+    result = hs.run_scenario(scenario)
+    fig = autoimmunity_figure(result)
+    lines = [line for ax in fig.axes for line in ax.get_lines() if line.get_label() == "naive CD4 count"]
+    assert len(lines) == 1
+    naive = result.observable("naive_cd4_per_uL")
+    assert lines[0].get_ydata()[-1] == pytest.approx(naive[-1] / naive[0])

@@ -595,8 +595,10 @@ def section_note(title: str) -> str:
         return ("Activity = autoreactive memory CD4 T cells relative to the untreated chronic-disease set point (1, "
                 "dotted; log scale): a model quantity, not a clinical score (relapses, EDSS, DAS28). CD4 clonotype "
                 "richness = distinct CD4 clonotypes in the whole body, relative to the start (not a sampled repertoire, "
-                "where few cells and expanded clones also count). The re-expansion rate and the conditioning kill "
-                "fractions are assumed (docs/immunity.md).")
+                "where few cells and expanded clones also count). Naive CD4 count: the thymus's new cells, relative "
+                "to the start; it recovers far more slowly than in patients after Cy/ATG (prediction R7 fails: 8% of "
+                "its level before at a year, where patients were back at it). The re-expansion rate and the "
+                "conditioning kill fractions are assumed (docs/immunity.md).")
     return ""
 
 
