@@ -99,8 +99,12 @@ def drugs(
 
         # a conditioning regimen as a clinic writes it (BuCy, MEL200) when no name resembles it as written
         meant = meant_regimen(show)
-        hint = known_name_hint(show, sets, [*combined, *conditioning]) or (f"; did you mean {meant!r}?" if meant
-                                                                           else "")
+        hint = known_name_hint(show, sets, [*combined, *conditioning])
+        # a conditioning regimen resembling the name by its letters alone, where meant_regimen finds the agents
+        # differ (bu_cy_atg: 'cy_atg', without the busulfan; ux37b), is not offered
+        if any(hint == f"; did you mean {c!r}?" and c != meant for c in conditioning):
+            hint = ""
+        hint = hint or (f"; did you mean {meant!r}?" if meant else "")
         # a file of one's own named without its extension was told only the shipped names (ux33c), where a
         # scenario's bare name of a file beside it is told the name to write
         here = next((f"{show}{ext}" for ext in (".yaml", ".yml") if Path(f"{show}{ext}").is_file()), None)

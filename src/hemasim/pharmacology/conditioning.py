@@ -150,7 +150,46 @@ def meant_regimen(written: str) -> str | None:
     key = re.sub(r"[^a-z0-9]+", "_", written.lower()).strip("_")
     names = available_regimens()
     same = next((n for n in names if n.replace("_", "") == key.replace("_", "")), None)
-    return same or _CLINICAL_NAMES.get(key) or closest(key, names)
+    if same or key in _CLINICAL_NAMES:
+        return same or _CLINICAL_NAMES[key]
+    guess = closest(key, names)
+    # a name resembling a shipped one by its letters is a regimen of other drugs when the two name different agents:
+    # BEAM/ATG, Flu/Cy and Bu/Cy/ATG got "did you mean 'cy_atg'?" / "'bu_cy'?", a regimen that drops or adds a drug
+    # (ux37b)
+    if guess is None or not _agents(key) <= _agents(guess):
+        return None
+    # an agent the guess adds is a typo's (cy_atq) only where the name has a word that is no agent's
+    typo = any(w not in _AGENT_WORDS and w not in _NOT_AGENTS for w in re.split(r"[^a-z]+", key) if w)
+    return guess if _agents(key) == _agents(guess) or typo else None
+
+
+#: the agents a regimen's name is spelt with, as a clinic abbreviates them (a name's other parts, doses and "high
+#: dose", say nothing of which drugs)
+_AGENT_WORDS = {"bu": "bu", "busulfan": "bu", "busulphan": "bu", "cy": "cy", "cyclophosphamide": "cy", "flu": "flu",
+                "fludarabine": "flu", "mel": "mel", "melphalan": "mel", "tbi": "tbi", "atg": "atg", "ratg": "atg",
+                "beam": "beam", "treo": "treo", "treosulfan": "treo", "thio": "thio", "thiotepa": "thio",
+                "alemtuzumab": "alem", "campath": "alem", "rituximab": "ritux", "ritux": "ritux", "bcnu": "bcnu",
+                "carmustine": "bcnu", "etoposide": "vp16", "vp16": "vp16", "ara": "arac", "cytarabine": "arac"}
+
+
+#: the words of a regimen's name that are no agent and no typo of one (doses, units, "high dose")
+_NOT_AGENTS = {"gy", "high", "dose", "hd", "mg", "kg", "m", "iv", "po", "conditioning", "regimen"}
+
+
+def _agent_tail(parts: tuple[str, ...]) -> list[str]:
+    """The trailing ``parts`` of a path that each name an agent (``.../sc/TBI/Cy/ATG`` -> TBI, Cy, ATG); empty when
+    the last part names none."""
+    tail: list[str] = []
+    for part in reversed(parts):
+        if not _agents(re.sub(r"[^a-z0-9]+", "_", part.lower())):
+            break
+        tail.insert(0, part)
+    return tail
+
+
+def _agents(name: str) -> frozenset[str]:
+    """The agents ``name`` (a regimen's name, lower case, ``_`` between parts) spells: ``cy200_atg`` -> cy, atg."""
+    return frozenset(_AGENT_WORDS[w] for w in re.split(r"[^a-z]+", name) if w in _AGENT_WORDS)
 
 
 def _load_file(path: str) -> ConditioningRegimen:  # not cached: a user may edit the file between runs
@@ -159,9 +198,18 @@ def _load_file(path: str) -> ConditioningRegimen:  # not cached: a user may edit
     except YamlInputError as err:
         # a clinic's name with a slash (Flu/Mel) reads as a path: the shipped regimen its last parts name
         parts = Path(path).parts
+        # the clinic's name is the trailing parts spelt with agents (TBI/Cy/ATG, not its last two, Cy/ATG: cy_atg
+        # without the TBI, ux37b); a path of other words keeps the trailing parts tried as before
+        spelt = _agent_tail(parts)
+        tries = ["_".join(spelt)] if spelt else ["_".join(parts[-k:]) for k in (2, 1, 3) if len(parts) >= k]
         meant = None if path.endswith((".yaml", ".yml")) else next(
-            (m for k in (2, 1, 3) if len(parts) >= k and (m := meant_regimen("_".join(parts[-k:]))) is not None), None)
-        hint = f"; a shipped regimen is named without a '/': did you mean {meant!r}?" if meant else ""
+            (m for name in tries if (m := meant_regimen(name)) is not None), None)
+        # a name with a slash that is no shipped regimen's (BEAM/ATG) was told nothing of the regimens there are
+        hint = (f"; a shipped regimen is named without a '/': did you mean {meant!r}?" if meant else
+                "" if path.endswith((".yaml", ".yml")) else
+                f"; a shipped regimen is named without a '/', and none is this one: shipped regimens: "
+                f"{', '.join(repr(n) for n in available_regimens())} (another is a regimen file of your own: "
+                "docs/drugs.md, 'Radiation and conditioning')")
         raise RegimenError(f"{err}{hint}") from None
     if (other := wrong_file(data, path, "a conditioning regimen", "a conditioning regimen has title, "
                             "intensity, description, graft_day and components (docs/drugs.md)")) is not None:

@@ -28,11 +28,17 @@ from hemasim.report.html import (
     warnings_html,
 )
 from hemasim.report.key_results import ENDPOINTS_ANCHOR, definition_text, key_results_html, unit_words
-from hemasim.report.plots import draws_donor_part, graft_axis_positions, immunosuppression_windows
+from hemasim.report.plots import donor_word, draws_donor_part, graft_axis_positions, immunosuppression_windows
 
 #: the arms report's notes on donor-derived dashes and the graft line, each where an arm has them
 ARMS_DONOR_NOTE = " Black or darker dashes: the donor-derived part of a count."
 ARMS_GRAFT_NOTE = " Grey dashed vertical line: the graft."
+
+
+def _donor_note(pairs: list[tuple[str, Any]]) -> str:
+    """:data:`ARMS_DONOR_NOTE`, "graft-derived" after autologous grafts only, as the legends say (ux37b)."""
+    word = donor_word(pairs)
+    return ARMS_DONOR_NOTE if word == "donor" else ARMS_DONOR_NOTE.replace("donor-derived", f"{word} (re-infused)")
 
 if TYPE_CHECKING:
     from hemasim.arms import ArmRun
@@ -123,7 +129,7 @@ NO_SUCH_CYCLE = ("this arm's chemotherapy has no such cycle; a course of one cyc
                  "the run's own ANC nadir, its day and days below are that cycle's")
 
 
-def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]]) -> str:
+def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]], donor: str = "donor") -> str:
     esc = html.escape
     by_arm = {arm: {e.name: e for e in eps} for arm, eps in endpoints.items()}
     order = list(dict.fromkeys(e.name for eps in endpoints.values() for e in eps))
@@ -146,7 +152,8 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
     # an undecided flag's row where no arm has an undecided patient is hidden, as in a single run's table
     shown = shown_endpoints(order, lambda n: sum(float(by_arm[a][n].value or 0.0) for a in names if n in by_arm[a]))
-    return grouped_endpoint_tables(shown, f"<tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>", row)
+    return grouped_endpoint_tables(shown, f"<tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>", row,
+                                   donor)
 
 
 def _arm_html(name: str, record: dict[str, Any]) -> str:
@@ -184,12 +191,12 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <p>{esc(scenario_title({"name": scenario.name, "description": scenario.description}))}</p>
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
 {''.join(_arm_html(n, records[n]) for n in names)}
-<p class="muted">Line styles or colours tell the arms apart (legends). {esc(lineage_note(list(pairs)))}{ARMS_DONOR_NOTE if draws_donor_part(list(pairs)) else ""}\
+<p class="muted">Line styles or colours tell the arms apart (legends). {esc(lineage_note(list(pairs)))}{_donor_note(list(pairs)) if draws_donor_part(list(pairs)) else ""}\
 {ARMS_GRAFT_NOTE if graft_axis_positions(list(pairs)) else ""}\
 {IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(list(pairs)) else ""}</p>
 {_figures(pairs, static)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
-{_endpoint_table(names, endpoints)}
+{_endpoint_table(names, endpoints, donor_word(list(pairs)))}
 <h2>Parameters used</h2>
 <p class="muted">Over all arms; an arm's changed values are listed with the arm above.</p>
 {parameters_html([all_params[k] for k in sorted(all_params)])}

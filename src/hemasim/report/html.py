@@ -172,12 +172,21 @@ def endpoint_group(name: str) -> tuple[str, bool]:
     return OTHER_GROUP, False
 
 
-def grouped_endpoint_tables(names: Sequence[str], header: str, row: Callable[[str], str]) -> str:
+#: the chimerism groups' titles after autologous grafts only, where the "donor" is the patient's own re-infused cells
+#: (the plots said "graft-derived" and the table's heading "the donor share", ux37b)
+GRAFT_DERIVED_TITLES = {"Chimerism: T cells and myeloid cells": "Graft-derived share: T cells and myeloid cells",
+                        "Chimerism: the donor share of each count":
+                            "Graft-derived share of each count (the re-infused cells' share; endpoints named donor_)"}
+
+
+def grouped_endpoint_tables(names: Sequence[str], header: str, row: Callable[[str], str],
+                            donor: str = "donor") -> str:
     """The endpoint table split into its groups (blood counts first, then engraftment, immune recovery, chimerism,
     drugs, ...: :func:`endpoint_group`), each under a heading, in the endpoints' order within a group; a long group
     of secondary read-outs (the donor share of each count on each day) collapsed, its size said, every row kept (and
     printed: the print style sheet opens it). One group: one table, no heading. ``header``: the table's header row;
-    ``row(name)``: an endpoint's row."""
+    ``row(name)``: an endpoint's row; ``donor``: :func:`hemasim.report.plots.donor_word` ("graft-derived" after
+    autologous grafts only: :data:`GRAFT_DERIVED_TITLES`)."""
     groups: dict[str, list[str]] = {}
     collapsed: dict[str, bool] = {}
     order = [COUNTS_GROUP] + [t for t, _, _ in ENDPOINT_GROUPS] + [OTHER_GROUP]
@@ -193,11 +202,12 @@ def grouped_endpoint_tables(names: Sequence[str], header: str, row: Callable[[st
             continue
         table = f"<table>{header}{''.join(row(n) for n in groups[title])}</table>"
         count = f"{len(groups[title])} endpoint{'s' if len(groups[title]) != 1 else ''}"
+        shown = GRAFT_DERIVED_TITLES.get(title, title) if donor == "graft-derived" else title
         if collapsed[title]:
-            out.append(f'<details class="group"><summary><h3>{html.escape(title)} <span class="muted">({count}'
+            out.append(f'<details class="group"><summary><h3>{html.escape(shown)} <span class="muted">({count}'
                        f'<span class="screen-only">; click to show</span>)</span></h3></summary>{table}</details>')
         else:
-            out.append(f"<h3>{html.escape(title)} <span class=\"muted\">({count})</span></h3>{table}")
+            out.append(f"<h3>{html.escape(shown)} <span class=\"muted\">({count})</span></h3>{table}")
     return "".join(out)
 
 
@@ -585,8 +595,10 @@ def section_note(title: str) -> str:
         return ("Activity = autoreactive memory CD4 T cells relative to the untreated chronic-disease set point (1, "
                 "dotted; log scale): a model quantity, not a clinical score (relapses, EDSS, DAS28). CD4 clonotype "
                 "richness = distinct CD4 clonotypes in the whole body, relative to the start (not a sampled repertoire, "
-                "where few cells and expanded clones also count). The re-expansion rate and the conditioning kill "
-                "fractions are assumed (docs/immunity.md).")
+                "where few cells and expanded clones also count). Naive CD4 count: the thymus's new cells, relative "
+                "to the start; it recovers far more slowly than in patients after Cy/ATG (prediction R7 fails: 8% of "
+                "its level before at a year, where patients were back at it). The re-expansion rate and the "
+                "conditioning kill fractions are assumed (docs/immunity.md).")
     return ""
 
 
@@ -698,8 +710,10 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
         return (f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
                 f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(definition_text(e.definition))}</td></tr>")
 
+    from hemasim.report.plots import donor_word
+
     rows_ep = grouped_endpoint_tables(shown_endpoints([e.name for e in endpoints], lambda n: by_name[n].value),
-                                      ENDPOINT_HEADER, row_ep)
+                                      ENDPOINT_HEADER, row_ep, donor_word(result))
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
     volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""

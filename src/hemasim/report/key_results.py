@@ -975,6 +975,20 @@ def flag_denominator_text(row: Mapping[str, Any]) -> str:
     return f"of the {k} patient{'' if k == 1 else 's'} with a value (of {n}; the other {n - k}: {why})"
 
 
+#: a cohort's autoimmune activity the same in every patient (5-95% of no width), said so with why: "median 0.05222
+#: (5-95%: 0.05222-0.05222)" read as a certain prediction to a clinician asking how uncertain the reset is (ux37b)
+ACTIVITY_NO_SPREAD = ("the same in every patient: the autoreactive cells' re-expansion rate and the conditioning's "
+                      "kill of them are assumed and drawn alike for every patient, so this spread says nothing of how "
+                      "uncertain the activity is (`hemasim sweep` over autoreactive_net_growth_per_year shows what it "
+                      "hangs on; docs/immunity.md)")
+
+
+def _no_spread(row: Mapping[str, Any]) -> bool:
+    """Whether a cohort's row has the same value in every patient (5th and 95th percentiles equal to 1e-9)."""
+    low, high = row.get("p05"), row.get("p95")
+    return low is not None and high is not None and abs(float(high) - float(low)) <= 1e-9 * max(abs(float(high)), 1e-300)
+
+
 def _cohort_value(row: Mapping[str, Any]) -> str:
     if row.get("missing"):  # not computed (a G-CSF's Cmax): as a single run says
         return str(row["missing"])
@@ -992,6 +1006,8 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
             "the count never fell below the threshold in any patient"
     low, high = (value_text(unit, cohort_number(unit, row[q])) for q in ("p05", "p95"))
     spread = f"median {_amount(name, unit, cohort_number(unit, row['median']))} (5-95%: {low}-{high})"
+    if name.endswith(("_activity_lowest", "_activity_final")) and _no_spread(row):
+        spread = f"{_amount(name, unit, cohort_number(unit, row['median']))}, {ACTIVITY_NO_SPREAD}"
     if name.startswith("days_"):
         return f"{percent_text(reached)} of patients; {spread}"
     share = percent_text(not_fallen or 0.0)

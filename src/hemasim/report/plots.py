@@ -629,10 +629,15 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
             ax2.plot(x, richness / richness[0], lw=1.4, color="tab:blue", ls=style,
                      label=_arm_label("CD4 clonotype richness", arm))
             ax2.plot(x, cd4 / cd4[0], lw=1.0, color="tab:gray", ls=style, label=_arm_label("CD4 count", arm))
+            # the thymus's part of the reset: naive CD4 was in timeseries.csv alone, where CD4 >= 200/uL came from
+            # memory cells and barely moved with age (ux37b)
+            naive = arms[k][1].observable("naive_cd4_per_uL")
+            ax2.plot(x, naive / naive[0], lw=1.0, color="tab:purple", ls=style,
+                     label=_arm_label("naive CD4 count", arm))
         ax2.set_ylabel("relative to the start")
         _joint_legend(ax, ax2)
         ax.set_title(f"{d.replace('_', ' ')}: activity (red, log; dotted: untreated chronic disease), CD4 clonotype "
-                     "richness (blue) and CD4 count (grey) relative to the start", fontsize=10)
+                     "richness (blue), CD4 (grey) and naive CD4 count (purple) relative to the start", fontsize=10)
     return fig
 
 

@@ -254,6 +254,11 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
               # the donor types of a transplant clinic's notes (haplo, MUD, MSD...): "haplo" had no hint (harden24)
               **dict.fromkeys(("haplo", "related", "mud", "mmud", "msd", "mrd", "matched_sibling", "matched_related",
                                "matched_unrelated", "mismatched_unrelated"), "allogeneic")},
+    # a neurologist's or rheumatologist's abbreviation (ux37b: "ms" had no hint)
+    "autoimmune_disease": {**dict.fromkeys(("ms", "rrms", "rms", "relapsing_ms", "relapsing_remitting_ms",
+                                            "relapsing_remitting_multiple_sclerosis", "relapsing_multiple_sclerosis",
+                                            "spms", "ppms", "progressive_ms"), "multiple_sclerosis"),
+                           **dict.fromkeys(("ra", "rheumatoid", "refractory_ra"), "rheumatoid_arthritis")},
     # a dose rule as a clinic's protocol words it: "hold if neutrophils < 1.5" (firsthour27: no hint)
     "observable": {**dict.fromkeys(("neutrophils", "neutrophil", "neutrophil_count", "anc_1e9_per_l", "pmn"), "anc"),
                    **dict.fromkeys(("plt", "platelet_count", "platelets_1e9_per_l", "thrombocytes"), "platelets")},
@@ -269,6 +274,22 @@ _MISMATCH = (" The model has no HLA mismatch (an allogeneic graft is a matched o
              "cd3_per_kg (about 1e5 CD3+/kg), with the immunosuppression the patient gets (docs/chimerism.md)")
 VALUE_NOTES: dict[str, dict[str, str]] = {
     "donor": dict.fromkeys(("haploidentical", "haplo", "mmud", "mismatched_unrelated", "mismatched"), _MISMATCH)}
+
+#: a choice value naming something the model does not have, told so instead of the value it is spelt like (field ->
+#: {written: line}): "systemic_sclerosis" got "did you mean 'multiple_sclerosis'?", another disease (ux37b)
+_OTHER_DISEASE = ("{} is not modelled: the model has one autoimmune disease model (autoreactive memory CD4 T cells "
+                  "sustained by self antigen, removed by lymphoablation, re-expanding over years), which "
+                  "multiple_sclerosis and rheumatoid_arthritis share with the same values, so either gives the same "
+                  "course and neither is {}; there is no disease-specific read-out (docs/immunity.md, 'Autoimmunity "
+                  "and immune reset')")
+VALUE_NOT_MODELLED: dict[str, dict[str, str]] = {
+    "autoimmune_disease": {
+        **{w: _OTHER_DISEASE.format("systemic sclerosis", "calibrated on it (no skin score, no lung function)")
+           for w in ("systemic_sclerosis", "ssc", "scleroderma", "diffuse_cutaneous_systemic_sclerosis", "dcssc")},
+        **{w: _OTHER_DISEASE.format("that disease", "calibrated on it")
+           for w in ("sle", "lupus", "systemic_lupus_erythematosus", "crohns", "crohn", "crohns_disease", "cidp",
+                     "nmo", "nmosd", "neuromyelitis_optica", "type_1_diabetes", "t1d", "myasthenia_gravis",
+                     "vasculitis", "juvenile_idiopathic_arthritis", "jia")}}}
 
 #: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
 _TIMES_TEN_TO = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(?:x|×|\*)\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*")
@@ -287,6 +308,8 @@ def _literal_hint(e: Any) -> str:
     expected = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
     written = re.sub(r"[\s-]+", "_", given.strip().lower())
     field = str(e["loc"][-1]) if e["loc"] else ""
+    if (other := VALUE_NOT_MODELLED.get(field, {}).get(written)) is not None:
+        return f"; {other}"
     meant = VALUE_SYNONYMS.get(field, {}).get(written) or closest(written, expected)
     note = VALUE_NOTES.get(field, {}).get(written, "")
     return f"; did you mean {meant!r}?{note}" if meant in expected and meant != given else ""
