@@ -29,7 +29,8 @@ def test_a_disease_the_model_lacks_is_told_so_not_offered_another_disease_spelt_
     assert "systemic sclerosis is not modelled" in text and "share with the same values" in text
     assert "docs/immunity.md" in text
     text = _refusal(autoimmune_disease="SLE")
-    assert "did you mean" not in text and "that disease is not modelled" in text
+    # named since mend37e (review37e: "that disease")
+    assert "did you mean" not in text and "systemic lupus erythematosus is not modelled" in text
 
 
 @pytest.mark.parametrize(("written", "meant"), [("ms", "multiple_sclerosis"), ("RRMS", "multiple_sclerosis"),

@@ -143,8 +143,9 @@ _CLINICAL_NAMES = {**dict.fromkeys(("mel200", "mel_200", "hdm", "hd_mel", "high_
 
 def meant_regimen(written: str) -> str | None:
     """The shipped regimen a name as a clinic writes it stands for (``BuCy``, ``FLU-BU2``, ``Flu/Mel``, ``MEL200``):
-    the same letters and digits (case, ``/``, ``-`` and ``_`` aside), a clinic's name for it, else the one it
-    resembles; None when none fits."""
+    the same letters and digits (case, ``/``, ``-`` and ``_`` aside), a clinic's name for it, a typo of one letter
+    (``bu_gy``), the same drugs in any order, abbreviated or spelt out (``TBI/Cy``, ``Bu/Flu``,
+    ``cyclophosphamide/ATG``), else the one it resembles where that names no other drugs; None when none fits."""
     from hemasim._schema import closest
 
     key = re.sub(r"[^a-z0-9]+", "_", written.lower()).strip("_")
@@ -152,15 +153,29 @@ def meant_regimen(written: str) -> str | None:
     same = next((n for n in names if n.replace("_", "") == key.replace("_", "")), None)
     if same or key in _CLINICAL_NAMES:
         return same or _CLINICAL_NAMES[key]
+    agents = _agents(key)
+    # one letter from a shipped name is its typo even where the letter makes or removes a drug's word (cy/gy:
+    # bu_gy, tbi_2cy lost their suggestion to the drug check below, review37e), one drug apart at most
+    typos = [n for n in names if _one_edit(key, n) and len(agents ^ _agents(n)) <= 1]
+    if len(typos) == 1:
+        return typos[0]
+    # the drugs a name spells, in any order and abbreviated or not, are the shipped regimen of exactly those drugs
+    # before any likeness of letters: TBI/Cy, Bu/Flu and cyclophosphamide/ATG were refused with "none is this one"
+    # where the letters resembled a regimen of other drugs (review37e); a dose it states (Gy, days of Bu) must be
+    # the regimen's where the regimen's name states one
+    if agents:
+        spelt = [n for n in names if _agents(n) == agents and _same_numbers(key, n)]
+        if len(spelt) == 1:
+            return spelt[0]
     guess = closest(key, names)
     # a name resembling a shipped one by its letters is a regimen of other drugs when the two name different agents:
     # BEAM/ATG, Flu/Cy and Bu/Cy/ATG got "did you mean 'cy_atg'?" / "'bu_cy'?", a regimen that drops or adds a drug
     # (ux37b)
-    if guess is None or not _agents(key) <= _agents(guess):
+    if guess is None or not agents <= _agents(guess):
         return None
     # an agent the guess adds is a typo's (cy_atq) only where the name has a word that is no agent's
-    typo = any(w not in _AGENT_WORDS and w not in _NOT_AGENTS for w in re.split(r"[^a-z]+", key) if w)
-    return guess if _agents(key) == _agents(guess) or typo else None
+    typo = any(a is None and w not in _NOT_AGENTS for w, a in _words(key))
+    return guess if agents == _agents(guess) or typo else None
 
 
 #: the agents a regimen's name is spelt with, as a clinic abbreviates them (a name's other parts, doses and "high
@@ -187,9 +202,54 @@ def _agent_tail(parts: tuple[str, ...]) -> list[str]:
     return tail
 
 
+def _split_agents(word: str) -> list[str] | None:
+    """``word`` as agents' words run together (``bucyatg`` -> bu, cy, atg; the longest word first at each place), or
+    None where it is not wholly such words."""
+    if not word:
+        return []
+    for end in range(len(word), 0, -1):
+        if word[:end] in _AGENT_WORDS and (rest := _split_agents(word[end:])) is not None:
+            return [word[:end], *rest]
+    return None
+
+
+def _words(name: str) -> list[tuple[str, str | None]]:
+    """The words of ``name`` (lower case; digits and punctuation part them), each with the agent it names or None;
+    a word of agents run together counts as those words (BuCyATG named cy_atg's two drugs without its busulfan,
+    FluCy bu_cy's, review37e)."""
+    out: list[tuple[str, str | None]] = []
+    for w in re.split(r"[^a-z]+", name):
+        if not w:
+            continue
+        split = _split_agents(w)
+        out += [(p, _AGENT_WORDS[p]) for p in split] if split else [(w, None)]
+    return out
+
+
 def _agents(name: str) -> frozenset[str]:
-    """The agents ``name`` (a regimen's name, lower case, ``_`` between parts) spells: ``cy200_atg`` -> cy, atg."""
-    return frozenset(_AGENT_WORDS[w] for w in re.split(r"[^a-z]+", name) if w in _AGENT_WORDS)
+    """The agents ``name`` (a regimen's name, lower case, ``_`` between parts) spells: ``cy200_atg`` -> cy, atg;
+    ``bucyatg`` -> bu, cy, atg."""
+    return frozenset(a for _, a in _words(name) if a is not None)
+
+
+def _same_numbers(written: str, shipped: str) -> bool:
+    """Whether the numbers ``written`` states are the shipped name's (``tbi_12gy_cy``: cy_tbi_12gy; not
+    ``flu_tbi_12gy``: flu_tbi_2gy), where the shipped name states any (``cy200_atg``: cy_atg)."""
+    mine, theirs = set(re.findall(r"\d+", written)), set(re.findall(r"\d+", shipped))
+    return not theirs or mine <= theirs
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter: one inserted, deleted, replaced, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long = sorted((a, b), key=len)
+    i = next((k for k in range(len(short)) if short[k] != long[k]), len(short))
+    return short[i:] == long[i + 1:]
 
 
 def _load_file(path: str) -> ConditioningRegimen:  # not cached: a user may edit the file between runs

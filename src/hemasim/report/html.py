@@ -770,6 +770,15 @@ def has_intervention(scen: dict[str, Any], kind: str) -> bool:
     return any(isinstance(iv, dict) and iv.get("kind") == kind for iv in scen.get("interventions") or [])
 
 
+def cohort_donor_word(scen: dict[str, Any]) -> str:
+    """:func:`hemasim.report.plots.donor_word` for a cohort's scenario (its JSON dict): "graft-derived" when every
+    graft is autologous, else "donor" (an all-autologous cohort's table read "Chimerism: the donor share of each
+    count" where the single-run and arms reports said "Graft-derived share", review37e)."""
+    grafts = [iv for iv in scen.get("interventions") or [] if isinstance(iv, dict) and iv.get("kind") == "transplant"]
+    # a graft's donor defaults to allogeneic (TransplantSpec)
+    return "graft-derived" if grafts and all(g.get("donor") == "autologous" for g in grafts) else "donor"
+
+
 def vaccine_responder_note(scen: dict[str, Any]) -> str:
     """For a cohort given a vaccine: what decides who responds (a reader of "100% responders" asked whether anyone
     could fail to; issue 17 point 7). Empty without a vaccine."""
@@ -922,7 +931,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
                 f"<td class=\"prose\">{esc(definition_text(r['definition']))}</td></tr>")
 
     rows = grouped_endpoint_tables(shown_endpoints(list(by_name), lambda n: by_name[n]["fraction_reaching"]),
-                                   COHORT_ENDPOINT_HEADER, row)
+                                   COHORT_ENDPOINT_HEADER, row, cohort_donor_word(scen))
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
     cycles = _cycle_problem(scen)  # two drugs at once on different schedules: no per-cycle rows, and why (review36e)

@@ -979,14 +979,18 @@ def flag_denominator_text(row: Mapping[str, Any]) -> str:
 #: (5-95%: 0.05222-0.05222)" read as a certain prediction to a clinician asking how uncertain the reset is (ux37b)
 ACTIVITY_NO_SPREAD = ("the same in every patient: the autoreactive cells' re-expansion rate and the conditioning's "
                       "kill of them are assumed and drawn alike for every patient, so this spread says nothing of how "
-                      "uncertain the activity is (`hemasim sweep` over autoreactive_net_growth_per_year shows what it "
+                      "uncertain the activity is (a hemasim sweep over autoreactive_net_growth_per_year shows what it "
                       "hangs on; docs/immunity.md)")
 
 
 def _no_spread(row: Mapping[str, Any]) -> bool:
-    """Whether a cohort's row has the same value in every patient (5th and 95th percentiles equal to 1e-9)."""
+    """Whether a cohort's row has the same value in every patient (5th and 95th percentiles equal to 1e-9) of more
+    than one with a value: one patient's value has no spread to speak of (a cohort of one read "the same in every
+    patient", review37e)."""
     low, high = row.get("p05"), row.get("p95")
-    return low is not None and high is not None and abs(float(high) - float(low)) <= 1e-9 * max(abs(float(high)), 1e-300)
+    many = int(row.get("n_with_value") if row.get("n_with_value") is not None else row.get("n") or 0) > 1
+    return many and low is not None and high is not None and \
+        abs(float(high) - float(low)) <= 1e-9 * max(abs(float(high)), 1e-300)
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:

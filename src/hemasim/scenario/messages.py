@@ -285,11 +285,19 @@ _OTHER_DISEASE = ("{} is not modelled: the model has one autoimmune disease mode
 VALUE_NOT_MODELLED: dict[str, dict[str, str]] = {
     "autoimmune_disease": {
         **{w: _OTHER_DISEASE.format("systemic sclerosis", "calibrated on it (no skin score, no lung function)")
-           for w in ("systemic_sclerosis", "ssc", "scleroderma", "diffuse_cutaneous_systemic_sclerosis", "dcssc")},
-        **{w: _OTHER_DISEASE.format("that disease", "calibrated on it")
-           for w in ("sle", "lupus", "systemic_lupus_erythematosus", "crohns", "crohn", "crohns_disease", "cidp",
-                     "nmo", "nmosd", "neuromyelitis_optica", "type_1_diabetes", "t1d", "myasthenia_gravis",
-                     "vasculitis", "juvenile_idiopathic_arthritis", "jia")}}}
+           for w in ("systemic_sclerosis", "ssc", "scleroderma", "diffuse_cutaneous_systemic_sclerosis", "dcssc",
+                     "limited_cutaneous_systemic_sclerosis", "lcssc")},
+        # each named as written out, not "that disease" (review37e)
+        **{w: _OTHER_DISEASE.format(disease, "calibrated on it")
+           for disease, words in (
+               ("systemic lupus erythematosus", ("sle", "lupus", "systemic_lupus_erythematosus")),
+               ("Crohn's disease", ("crohns", "crohn", "crohns_disease", "crohn_s_disease", "crohn_disease")),
+               ("CIDP (chronic inflammatory demyelinating polyneuropathy)", ("cidp",)),
+               ("neuromyelitis optica", ("nmo", "nmosd", "neuromyelitis_optica")),
+               ("type 1 diabetes", ("type_1_diabetes", "t1d")), ("myasthenia gravis", ("myasthenia_gravis",)),
+               ("vasculitis", ("vasculitis",)),
+               ("juvenile idiopathic arthritis", ("juvenile_idiopathic_arthritis", "jia")))
+           for w in words}}}
 
 #: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
 _TIMES_TEN_TO = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(?:x|×|\*)\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*")
@@ -308,7 +316,9 @@ def _literal_hint(e: Any) -> str:
     expected = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
     written = re.sub(r"[\s-]+", "_", given.strip().lower())
     field = str(e["loc"][-1]) if e["loc"] else ""
-    if (other := VALUE_NOT_MODELLED.get(field, {}).get(written)) is not None:
+    # any punctuation as a separator: "Crohn's disease" (review37e: no line)
+    bare = re.sub(r"[^a-z0-9]+", "_", given.strip().lower()).strip("_")
+    if (other := VALUE_NOT_MODELLED.get(field, {}).get(written, VALUE_NOT_MODELLED.get(field, {}).get(bare))) is not None:
         return f"; {other}"
     meant = VALUE_SYNONYMS.get(field, {}).get(written) or closest(written, expected)
     note = VALUE_NOTES.get(field, {}).get(written, "")
