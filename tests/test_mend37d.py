@@ -64,8 +64,9 @@ def test_the_docetaxel_cohort_cut_at_day_50_gives_cycle_3s_grade_4_share_of_its_
     assert row["fraction_reaching"] == pytest.approx(float((ep["anc_nadir_cycle3"][given] < 0.5).mean()))
     assert row["n_given_cycle"] == int(given.sum())
     # every column of the file has a unit: the drug set's drawn values too (117 of 119 had one)
-    from hemasim.cohort.runner import COLUMN_META_KEY, ENDPOINT_META_KEY
     import pyarrow.parquet as pq
+
+    from hemasim.cohort.runner import COLUMN_META_KEY, ENDPOINT_META_KEY
 
     meta = pq.read_schema(tmp_path / "c" / "endpoints" / "part-00000.parquet").metadata
     units = {**json.loads(meta[COLUMN_META_KEY]), **json.loads(meta[ENDPOINT_META_KEY])}
@@ -158,3 +159,12 @@ def test_the_relative_dose_intensity_says_its_files_unit_beside_the_reports_perc
                  if line.startswith("| `<drug>_relative_dose_intensity` |"))
     assert table.startswith("| `<drug>_relative_dose_intensity` | fraction | a fraction, 0 to 1,")
     assert "as a percentage (84.0%)" in table
+
+
+def test_the_endpoint_tables_share_of_days_says_it_counts_those_below_at_the_runs_end():
+    from hemasim.report.html import _reached_words
+
+    assert _reached_words({"endpoint": "days_anc_below_0p5", "unit": "day", "fraction_at_run_end": 0.18}) == \
+        "with any day or below at the run's end"
+    assert _reached_words({"endpoint": "days_anc_below_0p5", "unit": "day", "fraction_at_run_end": 0.0}) == \
+        "with any day"
