@@ -22,6 +22,12 @@ StageFn = Callable[[str, int, int], None]
 IntegratedFn = Callable[[int, float], None]
 T = TypeVar("T")
 
+#: seconds of a bar's past steps its time left reads the pace from (rich's ``speed_estimate_period``): a day, so the
+#: pace since the stage began, as the command's plain lines read it (hemasim.cli._progress.time_left_s). rich's default
+#: of 30 s left the command's "left" blank where partitions finish more than 30 s apart (one step in the window, no
+#: pace; review37d); every bar here and the command's use it
+BAR_PACE_S = 24 * 3600.0
+
 #: who listens, in this thread, to what a cohort's integration reports from inside (none: nobody, the usual case)
 _INTEGRATION_LISTENER: ContextVar[IntegratedFn | None] = ContextVar("hemasim_integration_listener", default=None)
 
@@ -61,7 +67,8 @@ def stage_bars(progress: bool | StageFn) -> Iterator[StageFn | None]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bars:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  speed_estimate_period=BAR_PACE_S) as bars:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -101,7 +108,7 @@ def _bar_of_counts(steps: Iterable[T], label: str, total: int | None, transient:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=transient) as bar:
+                  transient=transient, speed_estimate_period=BAR_PACE_S) as bar:
         task = bar.add_task("", total=total)
         for step in steps:
             yield step

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from hemasim._progress import BAR_PACE_S  # cheap: rich is imported there only when a bar is drawn
+
 #: seconds between two plain lines of one stage off a terminal: a stage of minutes says where it is a few times
 #: a minute, one of thousands of points does not fill the log (validate's groups take about this long each)
 PLAIN_EVERY_S = 30.0
@@ -94,7 +96,7 @@ class StageProgress:
 
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(), console=console,
-                                 transient=True)
+                                 transient=True, speed_estimate_period=BAR_PACE_S, get_time=clock)
         self._tasks: dict[str, Any] = {}  # label -> the bar's task (terminal) or the time of its last line (plain)
         self._first: dict[str, tuple[float, int]] = {}  # label -> (time, steps done) of its first plain line
         self._finished: set[str] = set()

@@ -144,6 +144,9 @@ class PartitionOutput:
     #: endpoint column -> (unit, definition, missing) for the scenario-driven endpoints (written into the Parquet
     #: metadata); see :data:`EndpointMeta`
     endpoint_meta: dict[str, EndpointMeta] = field(default_factory=dict)
+    #: drawn drug-set column (``param_<set>__<path>``) -> (unit, description) of its parameter record in the
+    #: partition's model (:func:`column_units`; a drug set's parameters are built with the model, not listed apart)
+    drug_parameter_units: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def band_sex(scenario: Scenario) -> str | None:
@@ -368,9 +371,14 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
         ep["height_cm"] = vp.covariates.height_cm
     for name, values in vp.parameters.items():
         ep[f"param_{name}"] = values
+    records = prepared.simulation.model.parameters
+    drug_units: dict[str, tuple[str, str]] = {}
     for set_name, by_path in vp.drug_values.items():
         for path, values in by_path.items():
-            ep[f"param_{set_name}__{path.replace('.', '_')}"] = values
+            name = f"{set_name}__{path.replace('.', '_')}"
+            ep[f"param_{name}"] = values
+            if name in records:  # the record the model was built with (its unit: L/h/m2, L/umol)
+                drug_units[f"param_{name}"] = (records[name].unit, records[name].description)
     dose_days = chemotherapy_dose_days(scenario, log, len(vp.ids))  # a second fall is read up to the next dose
     for e in DEFAULT_ENDPOINTS:
         series = _observable(result, rows, e.observable)
@@ -391,7 +399,7 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
         meta[column.name] = (units[column.name], column.definition, column.missing)
     ts = _timeseries_table(vp.ids, times, obs_names, result.values) if prepared.timeseries else None
     hist = _band_histograms(times, result, rows, band_observables(scenario)) if histograms is None else histograms
-    return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, hist, meta)
+    return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, hist, meta, drug_units)
 
 
 def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, stop: int, base_seed: int,
@@ -477,7 +485,8 @@ def write_partition(out: Path, part: PartitionOutput) -> None:
     atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: _write_histograms(p, part.histograms),
                       clean_stale=False)
     atomic_write_file(_part(out, "endpoints", part.index, "parquet"),
-                      lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta), clean_stale=False)
+                      lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta, part.drug_parameter_units),
+                      clean_stale=False)
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
@@ -508,7 +517,7 @@ def _write_bytes(data: bytes) -> Callable[[Path], None]:
 
 ENDPOINT_META_KEY = b"hemasim_endpoint_units"
 #: the Parquet metadata key of every other column's [unit, definition] (:func:`column_units`): the id and seed, the
-#: covariates, the drawn healthy-model parameters, the default endpoints and their flag columns. Only the
+#: covariates, the drawn healthy-model and drug-set parameters, the default endpoints and their flag columns. Only the
 #: scenario-driven columns had theirs, so `anc_nadir` or `cd4_final` read from the file alone had no unit (ux37);
 #: kept apart from :data:`ENDPOINT_META_KEY`, whose columns the summary adds to its default endpoints' rows
 COLUMN_META_KEY = b"hemasim_column_units"
@@ -520,10 +529,14 @@ _FIXED_COLUMNS = {
     "weight_kg": ("kg", "body weight"), "height_cm": ("cm", "height")}
 
 
-def column_units(columns: Sequence[str]) -> dict[str, list[str]]:
+def column_units(columns: Sequence[str], drug_parameters: dict[str, tuple[str, str]] | None = None
+                 ) -> dict[str, list[str]]:
     """[unit, definition] of each of ``columns`` that is not scenario-driven: the fixed columns, a drawn parameter of
     the healthy model (``param_<name>``: its unit), a default endpoint and its flag columns (``_at_run_end``,
-    ``_fell_again``: 1/0). A drug set's drawn value (``param_<set>__<path>``) carries its unit in its name."""
+    ``_fell_again``: 1/0), and a drug set's drawn value (``param_<set>__<path>``) from ``drug_parameters`` (column ->
+    unit and description of the parameter record the partition's model was built with,
+    :attr:`PartitionOutput.drug_parameter_units`; without it they had none: 117 of a docetaxel cohort's 119
+    columns had a unit, review37d)."""
     params = healthy_adult_parameters()
     known: dict[str, tuple[str, str]] = dict(_FIXED_COLUMNS)
     for e in DEFAULT_ENDPOINTS:
@@ -542,10 +555,15 @@ def column_units(columns: Sequence[str]) -> dict[str, list[str]]:
         elif c.startswith("param_") and name in params:
             out[c] = [params[name].unit, f"this patient's {name}, drawn from its between-patient variability: "
                                          f"{params[name].description}"]
+        elif c in (drug_parameters or {}):
+            unit, description = (drug_parameters or {})[c]
+            out[c] = [unit, f"this patient's {name}, drawn from the drug set's published between-patient "
+                            f"variability: {description}"]
     return out
 
 
-def _write_endpoints(path: Path, frame: Any, meta: dict[str, EndpointMeta]) -> None:
+def _write_endpoints(path: Path, frame: Any, meta: dict[str, EndpointMeta],
+                     drug_parameters: dict[str, tuple[str, str]] | None = None) -> None:
     """Endpoints as Parquet, with each scenario-driven column's unit and definition in the file's metadata, and its
     note where it has one ("not computed": [unit, definition, note]; a partition written before the note has two
     fields, read as "not reached", as it was then); every other column's [unit, definition] under
@@ -556,7 +574,8 @@ def _write_endpoints(path: Path, frame: Any, meta: dict[str, EndpointMeta]) -> N
     table = pa.Table.from_pandas(frame, preserve_index=False)
     extra = {ENDPOINT_META_KEY: json.dumps({k: list(v[:2]) if v[2] is None else list(v)
                                             for k, v in meta.items()}).encode(),
-             COLUMN_META_KEY: json.dumps(column_units([c for c in frame.columns if c not in meta])).encode()}
+             COLUMN_META_KEY: json.dumps(column_units([c for c in frame.columns if c not in meta],
+                                                      drug_parameters)).encode()}
     pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), path)
 
 
@@ -780,10 +799,18 @@ class LocalExecutor:
 
     def _staged(self, jobs: list[tuple[Any, ...]], on_histograms: HistogramsHook | None,  # noqa: ANN202
                 on_integrated: IntegratedFn | None = None, while_waiting: Callable[[], None] | None = None):
-        from concurrent.futures import Future, ThreadPoolExecutor, wait
+        from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, wait
+
+        # set when the caller stops (Ctrl-C, an error, the iterator closed): a partition prepared after it is not
+        # integrated. The pools' exit waits for the integrating thread, which was waiting for the partition being
+        # prepared and then integrated it, to be thrown away (review37d: Ctrl-C 2 s into partitions of 160 ended at
+        # 3.5 s, nothing kept)
+        stop = threading.Event()
 
         def integrate(prepared: Future[PreparedPartition]) -> tuple[PreparedPartition, Result]:
             p = prepared.result()
+            if stop.is_set():
+                raise CancelledError(f"partition {p.index}: the cohort was stopped before its integration began")
             return p, integrate_partition(p, on_integrated)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hemasim-prepare") as preparing, \
@@ -817,7 +844,9 @@ class LocalExecutor:
             except BaseException:
                 # Ctrl-C, an error, or the caller closing the iterator: the partitions queued behind the one
                 # integrating are dropped. The pools' exit waits for their work, so the next partition was integrated
-                # too, and thrown away, before the command could end (ux37: 7-9 s after Ctrl-C, partitions of 1,000)
+                # too, and thrown away, before the command could end (ux37: 7-9 s after Ctrl-C, partitions of 1,000);
+                # one prepared after this is not integrated (``stop``), one integrating now runs to its end
+                stop.set()
                 for future in queued:
                     future.cancel()
                 preparing.shutdown(wait=False, cancel_futures=True)
@@ -1083,7 +1112,13 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     if e.name.startswith("days_") or e.unit in ("flag", "count"):
         # a chemotherapy cycle's: a share of the patients given it (a cycle not given read as no grade 4 in it, where
         # the dose-reduced row's share was of those given it; review37b)
-        reached = v[given] > 0 if given is not None else v > 0
+        reached = v > 0
+        at_end = f"{e.name}{AT_RUN_END}"
+        if e.name.startswith("days_") and at_end in ep:
+            # below the threshold only at the last output counts no day (each interval by its start) but is an
+            # episode all the same: its flag says so (18 of 38 cycle-3 grade-4 patients were missed; review37d)
+            reached = reached | (ep[at_end].to_numpy(dtype=np.float64) == 1)
+        reached = reached[given] if given is not None else reached
     elif given is not None:
         reached = ~np.isnan(v[given])
     finite = v[~np.isnan(v)]

@@ -885,7 +885,8 @@ def _reached_words(row: dict[str, Any]) -> str:
     reached it and of a flag the share with it; "patients reaching" 52% of days_anc_below_0p5 read oddly (report36)."""
     name, unit = str(row["endpoint"]), str(row.get("unit"))
     if name.startswith("days_"):
-        return "with any day"
+        # a count below the threshold only at the last output counts no day, yet is in the share (review37d)
+        return "with any day or below at the run's end" if row.get("fraction_at_run_end") else "with any day"
     if unit == "count":
         return "with any"
     if unit.startswith("day"):  # a day something happened (a recovery, an engraftment, a nadir's day)

@@ -637,9 +637,11 @@ CYCLE_CUT_SHORT = ("no nadir within the cycle, still falling at its end (the nex
 
 
 def _cycle_days_text(days: Sequence[float], cut: Sequence[bool] = ()) -> str:
-    """Days in each cycle; empty when no cycle has any (the run's row already says 0 days). ``cut``: per cycle, the
-    count still below the threshold at the run's end in it (:func:`cycle_days_cut`): "at least"."""
-    if not any(days):
+    """Days in each cycle; empty when no cycle has any and none was cut short (the run's row already says 0 days).
+    ``cut``: per cycle, the count still below the threshold at the run's end in it (:func:`cycle_days_cut`): "at
+    least" (a count below only at the last output has no day counted, each interval by its start, and its row was left
+    out; review37d)."""
+    if not any(days) and not any(cut):
         return ""
     return " · ".join(f"{i}: {d:g}" + (" (still below at the run's end: at least)" if i <= len(cut) and cut[i - 1]
                                        else "") for i, d in enumerate(days, start=1))
@@ -677,12 +679,12 @@ _CYCLE_ROWS: dict[str, tuple[str, Any]] = {
 
 def _platelet_days_text(result: Result) -> str:
     """"1: 3 (grade 4: 0.5) · 2: 0": each cycle's days of platelets < 50 ×10⁹/L with its days < 25 beside them;
-    empty when no cycle has any."""
+    empty when no cycle has any and none was cut short below 50 by the run's end."""
     g3, g4 = (cycle_days_below(result, t, "platelets_1e9_per_L")
               for t in (PLATELETS_GRADE3_1E9_PER_L, PLATELETS_GRADE4_1E9_PER_L))
-    if not any(g3):
-        return ""
     cut = cycle_days_cut(result, PLATELETS_GRADE3_1E9_PER_L, "platelets_1e9_per_L")
+    if not any(g3) and not any(cut):  # below 50 only at the last output: no day counted, but cut short (review37d)
+        return ""
     return " · ".join(f"{i}: {a:g}" + (f" (grade 4: {b:g})" if b else "")
                       + (" (still below at the run's end: at least)" if cut[i - 1] else "")
                       for i, (a, b) in enumerate(zip(g3, g4, strict=True), start=1))
@@ -1140,7 +1142,8 @@ def _cohort_cycle_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[s
                  f"of the patients given the cycle (grade 4: < {PLATELETS_GRADE4_1E9_PER_L:g})",
                  f"share of the patients given the cycle with any day of platelets < {PLATELETS_GRADE3_1E9_PER_L:g} "
                  f"×10⁹/L in it (CTCAE v5.0 grade 3-4 thrombocytopenia), and the share with any day < "
-                 f"{PLATELETS_GRADE4_1E9_PER_L:g} (grade 4); a cycle the run's end cut short while the count was "
+                 f"{PLATELETS_GRADE4_1E9_PER_L:g} (grade 4), each also counting a count below the threshold at the "
+                 f"run's end in the cycle (which may count no day yet); a cycle the run's end cut short while the count was "
                  f"below {PLATELETS_GRADE3_1E9_PER_L:g} says so; the endpoints days_platelets_below_50_cycle<k> and "
                  f"days_platelets_below_25_cycle<k>",
                  _by_cycle(by_name, lambda k: cycle_nadir_name(k, PLATELETS), lambda r: grade3_4(
@@ -1171,7 +1174,7 @@ def _cohort_anc_cycle_rows(by_name: Mapping[str, Mapping[str, Any]], median: Any
             _by_cycle(by_name, cycle_nadir_name, nadir_and_day)),
            ("Grade 4 neutropenia by cycle: share of the patients given the cycle",
             "share of the patients given the cycle with any day of ANC < 0.5 ×10⁹/L in it (CTCAE grade 4 "
-            "neutropenia), and the median days of grade 4 of those patients (a cycle the run's end cut short while "
+            "neutropenia; or below 0.5 at the run's end in it, which may count no day yet), and the median days of grade 4 of those patients (a cycle the run's end cut short while "
             "the ANC was below 0.5 says so: at least those days); the endpoints days_anc_below_0p5_cycle<k>",
             _by_cycle(by_name, cycle_grade4_name, lambda r: f"{_share(r)} (median {days(r)}){_still_below(r)}"))]
 
@@ -1201,7 +1204,10 @@ def _cohort_rule_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[st
     for name, row in by_name.items():
         if name.endswith("_relative_dose_intensity"):
             drug = name.removesuffix("_relative_dose_intensity")
-            out.append((f"Relative dose intensity, {drug}", str(row["definition"]), _cohort_value(row)))
+            # a fraction in the files (summary.csv, the endpoints), a percentage here as every fraction the report
+            # shows: said in the label (the docs' table said fraction beside the report's 84.0%; ux37)
+            out.append((f"Relative dose intensity, {drug}: % of the planned (a fraction in summary.csv and the "
+                        f"endpoints: 0.84 there is 84% here)", str(row["definition"]), _cohort_value(row)))
     return out
 
 
