@@ -990,7 +990,8 @@ def _no_spread(row: Mapping[str, Any]) -> bool:
     than one with a value: one patient's value has no spread to speak of (a cohort of one read "the same in every
     patient", review37e)."""
     low, high = row.get("p05"), row.get("p95")
-    many = int(row.get("n_with_value") if row.get("n_with_value") is not None else row.get("n") or 0) > 1
+    count = row.get("n_with_value")
+    many = int(count if count is not None else row.get("n") or 0) > 1
     return many and low is not None and high is not None and \
         abs(float(high) - float(low)) <= 1e-9 * max(abs(float(high)), 1e-300)
 
