@@ -197,10 +197,10 @@ def _fixtures_and_end(prefix: str) -> list[str]:
     both = {k: w for k, w in computed.items() if len(w) > 1}
     lines.append(f"module-level caches filled in more than one process: {len(both)} (the tests that filled them, "
                  f"with their whole CPU)")
-    for name, w in sorted(both.items(), key=lambda kv: -min(sum(c for _t, c in v) for v in kv[1].values())):
+    for name, filled in sorted(both.items(), key=lambda kv: -min(sum(c for _t, c in v) for v in kv[1].values())):
         lines.append(f"  {name}: " + "; ".join(
             f"{k} " + ", ".join(f"{t.split('::')[0].removeprefix('tests/')}::..{t[-30:]} {c:.2f}" for t, c in v[:3])
-            for k, v in sorted(w.items())))
+            for k, v in sorted(filled.items())))
     if ends:
         first = min(s for s, _e, _n in ends.values())
         last = max(e for _s, e, _n in ends.values())
