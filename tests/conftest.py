@@ -59,9 +59,14 @@ LONGEST_FIRST = {
 #: ~2 s CPU; the clean clone of main f69f2b0 built it in both processes), or a cached computation: the TC
 #: validation group's four 500-woman cohorts (hemasim.validation.predictions12, cached a process), which both the
 #: predictions12 hold test (F1-F4) and the predictions17 one (F5, F6) judge: in two processes they took 7.8 and
-#: 8.0 s wall of a clean clone's suite, in one 11.7 and 0.01 s CPU (docs/performance.md, thirty-first session)
+#: 8.0 s wall of a clean clone's suite, in one 11.7 and 0.01 s CPU (docs/performance.md, thirty-first session); the
+#: docetaxel weekly/3-weekly cohorts (hemasim.validation.chemotherapy_schedules.cohort_lowest_observables, cached a
+#: process), which the command line's `validate` test runs (its groups include predictions8's) and the predictions8
+#: hold test judges: in two processes in two of three runs, 2.3 s CPU there again (docs/performance.md, the suite,
+#: thirty-third session)
 SAME_SHARE_AS = {"tests/test_inference_petab.py": "tests/test_inference_fit.py",
-                 "tests/test_validation_predictions17.py": "tests/test_validation_predictions12.py"}
+                 "tests/test_validation_predictions17.py": "tests/test_validation_predictions12.py",
+                 "tests/test_validation_predictions8.py": "tests/test_cli.py"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
