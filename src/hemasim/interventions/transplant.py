@@ -14,8 +14,14 @@ from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
 from hemasim.clinical_thresholds import thresholds_over_run
-from hemasim.endpoints import (DID_NOT_FALL, UNDECIDED_SUFFIX, reads_on_day, recovery_days, value_before_day,
-                               value_on_day)
+from hemasim.endpoints import (
+    DID_NOT_FALL,
+    UNDECIDED_SUFFIX,
+    reads_on_day,
+    recovery_days,
+    value_before_day,
+    value_on_day,
+)
 from hemasim.events import Event
 from hemasim.interventions.base import (
     AfterRunEndColumn,
