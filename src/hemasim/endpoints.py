@@ -827,6 +827,16 @@ def value_on_day(days: np.ndarray, v: np.ndarray, day: float) -> np.ndarray:
     return (1.0 - w) * np.asarray(v[:, k - 1], dtype=np.float64) + w * np.asarray(v[:, k], dtype=np.float64)
 
 
+def value_before_day(times: np.ndarray, v: np.ndarray, day: float) -> np.ndarray:
+    """Per row of ``v`` (N, T) on ``times`` (T,), its last output strictly before ``day``; NaN where none: the
+    patient "before" an event (a conditioning's first kill), not interpolated, since an output on the event's day or
+    a value between it and the next would mix in the count after it. Target R7 (validation.reconstitution_and_ageing)
+    and the transplant's naive_cd4_ratio_month12_to_before read their "before" here, so that they agree."""
+    v = np.asarray(v, dtype=np.float64)
+    k = int(np.searchsorted(times, day - 1e-9)) - 1  # the last output before the day
+    return np.array(v[..., k], dtype=np.float64) if k >= 0 else np.full(v.shape[:-1], np.nan)
+
+
 def flag_column_names(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:
     """The flag columns (:meth:`Endpoint.flag_columns`) of ``endpoints`` in a cohort's endpoint table."""
     return [f"{e.name}{suffix}" for e in endpoints for suffix in e.flag_suffixes]

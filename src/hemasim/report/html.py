@@ -133,8 +133,8 @@ ENDPOINT_GROUPS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("Engraftment", re.compile(r"(neutrophil|platelet)_engraftment_day|primary_graft_failure|hemoglobin_max_.*|"
                                  r"anc_fell_below_0p5_after_engraftment(_day)?|days_anc_below_0p5_after_engraftment"),
      False),
-    ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_for_age_day|cd4_clonotype_richness_.*"),
-     False),
+    ("Immune recovery", re.compile(r".*_50pct_normal_day|cd4_200_day|cd4_for_age_day|cd4_clonotype_richness_.*|"
+                                   r"naive_cd4_per_uL_month\d+|naive_cd4_ratio_month12_to_before"), False),
     # by day in the lineage chimerism section above too (a transplant's), so listed collapsed here
     ("Chimerism: T cells and myeloid cells", re.compile(r"donor_(t|myeloid)_chimerism_day\d+|full_donor_.*"), True),
     ("Chimerism: the donor share of each count", re.compile(r"donor_chimerism_.*"), True),

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from statistics import NormalDist
 
 from hemasim._confidence import Z_95
+from hemasim.endpoints import value_before_day
 from hemasim.simulation import Result
 from hemasim.validation.base import AtAges, OwnRun, Readout
 from hemasim.validation.months import CALENDAR_MONTH_DAYS
@@ -117,7 +118,7 @@ _MS_CONDITIONING_DAY, _MS_GRAFT_DAY = 30.0, 35.0
 def _ms_ratio_to_before(observable: str, months_after_graft: float) -> Callable[[], float]:
     def value() -> float:
         r = _MS()
-        before = float(r.observable(observable)[r.times < _MS_CONDITIONING_DAY][-1])
+        before = float(value_before_day(r.times, r.observable(observable), _MS_CONDITIONING_DAY))
         return value_after_graft(_MS, observable, months_after_graft * CALENDAR_MONTH_DAYS, _MS_GRAFT_DAY) / before
 
     return value
