@@ -90,7 +90,10 @@ def test_no_one_letter_variant_of_a_shipped_regimen_loses_the_suggestion_it_had_
     variants = [(v, n) for n in names for v in sorted(_one_edit_variants(n) - set(names))]
     assert len(variants) > 5000
     lost = [(v, n, meant_regimen(v)) for v, n in variants if _before_ux37b(v) == n and meant_regimen(v) != n]
-    assert lost == []
+    # one deliberate change since (mend37f, review37f): a variant whose edit changes the number its shipped name
+    # states names another dose (cy_tbi_2gy, flu_bu3) and is told none; tests/test_mend37f.py holds those
+    numbers = lambda s: {int(x) for x in re.findall(r"[0-9]+", s)}  # noqa: E731
+    assert [x for x in lost if not (numbers(x[0]) and not numbers(x[1]) <= numbers(x[0]))] == []
     for typo, meant in (("bu_gy", "bu_cy"), ("gy_atg", "cy_atg"), ("gy_tbi_12gy", "cy_tbi_12gy"),
                         ("tbi_2cy", "tbi_2gy"), ("flu_tbi_2cy", "flu_tbi_2gy")):
         assert f"did you mean {meant!r}?" in _regimen_refusal(typo)

@@ -557,9 +557,27 @@ def column_units(columns: Sequence[str], drug_parameters: dict[str, tuple[str, s
                                          f"{params[name].description}"]
         elif c in (drug_parameters or {}):
             unit, description = (drug_parameters or {})[c]
-            out[c] = [unit, f"this patient's {name}, drawn from the drug set's published between-patient "
-                            f"variability: {description}"]
+            out[c] = [unit, f"this patient's {name}, drawn from {_drawn_from(name)}: {description}"]
     return out
+
+
+def _drawn_from(name: str) -> str:
+    """What a drug set's drawn value ``name`` (``<set>__<path>``) is drawn from: the full model's kill slope takes
+    the variance its set publishes for the ANC chain's slope, a Friberg-model estimate (Kloft 2006's omega^2 on
+    the chain's log slope for docetaxel), not a published variability of the full model's own slope (review37f)."""
+    if "__effects_0_full_model_slope" not in name:
+        return "the drug set's published between-patient variability"
+    set_name = name.split("__")[0]
+    try:
+        from hemasim.pharmacology.drug_sets import load_drug_set
+
+        ds = load_drug_set(set_name)
+        v = ds.friberg.iiv_variance["slope"] if ds.friberg is not None else None
+        said = f" (omega^2 {v.value:g} on the chain's log slope, {v.source})" if v is not None else ""
+    except Exception:  # a set from a file the column names only: the words alone
+        said = ""
+    return (f"the variance the drug set publishes for its Friberg chain's slope{said}, put on the full model's "
+            "fitted slope: no between-patient variability of the full model's slope itself is published")
 
 
 def _write_endpoints(path: Path, frame: Any, meta: dict[str, EndpointMeta],

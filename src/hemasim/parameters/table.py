@@ -236,6 +236,10 @@ def regimen_screen_outcome() -> dict[tuple[str, int, str, float], str]:
             elif m and m["mu_star_high"] > threshold:
                 text = (f"may move {m['largest']}: Morris mu* {_percent(m['mu_star'])} over x0.5-x2, 95% upper "
                         f"bound {_percent(m['mu_star_high'])} (one at a time at most {oat})")
+            elif row.get("note"):  # measured apart over the range its data leave (cy_atg's progenitor, mend37f)
+                lo, hi = row["range"]
+                text = (f"does not move any validation read-out by more than {threshold:.0%} (largest {oat}; one at "
+                        f"a time over {lo:g}-{hi:g}, the range its data leave: regimen_screen.json's note)")
             else:
                 text = (f"does not move any validation read-out by more than {threshold:.0%} "
                         f"(largest {oat}; one at a time" + (", and Morris mu*'s 95% upper bound" if m else "") + ")")

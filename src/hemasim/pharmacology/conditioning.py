@@ -138,7 +138,10 @@ def is_regimen_path(name_or_path: str) -> bool:
 #: what a transplant clinic calls a shipped regimen where its name does not resemble it (harden24)
 _CLINICAL_NAMES = {**dict.fromkeys(("mel200", "mel_200", "hdm", "hd_mel", "high_dose_mel", "melphalan",
                                     "melphalan_200"), "high_dose_melphalan"),
-                   **dict.fromkeys(("cy_tbi", "cytbi", "cy_tbi_12", "cy_tbi_1200"), "cy_tbi_12gy")}
+                   **dict.fromkeys(("cy_tbi", "cytbi", "cy_tbi_12", "cy_tbi_1200"), "cy_tbi_12gy"),
+                   # BuCy2: busulfan 16 mg/kg with cyclophosphamide 2 x 60 mg/kg (Tutschka 1987), bu_cy's schedule;
+                   # its 2 is no dose of bu_cy, so the dose check would refuse it (review37f)
+                   **dict.fromkeys(("bucy2", "bu_cy2", "bu_cy_2"), "bu_cy")}
 
 
 def meant_regimen(written: str) -> str | None:
@@ -156,22 +159,25 @@ def meant_regimen(written: str) -> str | None:
     agents = _agents(key)
     # one letter from a shipped name is its typo even where the letter makes or removes a drug's word (cy/gy:
     # bu_gy, tbi_2cy lost their suggestion to the drug check below, review37e), one drug apart at most
-    typos = [n for n in names if _one_edit(key, n) and len(agents ^ _agents(n)) <= 1]
+    # a typo that changes the dose a name states is another dose, not a typo (Cy/TBI 2Gy is no cy_tbi_12gy,
+    # review37f); a digit typed among the letters (cy_t3bi_12gy, cy_atg1) is still a typo
+    typos = [n for n in names if _one_edit(key, n) and len(agents ^ _agents(n)) <= 1 and _dose_kept(key, n)]
     if len(typos) == 1:
         return typos[0]
     # the drugs a name spells, in any order and abbreviated or not, are the shipped regimen of exactly those drugs
     # before any likeness of letters: TBI/Cy, Bu/Flu and cyclophosphamide/ATG were refused with "none is this one"
     # where the letters resembled a regimen of other drugs (review37e); a dose it states (Gy, days of Bu) must be
-    # the regimen's where the regimen's name states one
+    # the regimen's where the regimen's name states one, else one of its doses (Cy 120/ATG is not cy_atg's
+    # cyclophosphamide 200 mg/kg, review37f)
     if agents:
-        spelt = [n for n in names if _agents(n) == agents and _same_numbers(key, n)]
+        spelt = [n for n in names if _agents(n) == agents and _same_numbers(key, n, doses=True)]
         if len(spelt) == 1:
             return spelt[0]
     guess = closest(key, names)
     # a name resembling a shipped one by its letters is a regimen of other drugs when the two name different agents:
     # BEAM/ATG, Flu/Cy and Bu/Cy/ATG got "did you mean 'cy_atg'?" / "'bu_cy'?", a regimen that drops or adds a drug
     # (ux37b)
-    if guess is None or not agents <= _agents(guess):
+    if guess is None or not agents <= _agents(guess) or not _same_numbers(key, guess, doses=True):
         return None
     # an agent the guess adds is a typo's (cy_atq) only where the name has a word that is no agent's
     typo = any(a is None and w not in _NOT_AGENTS for w, a in _words(key))
@@ -232,11 +238,39 @@ def _agents(name: str) -> frozenset[str]:
     return frozenset(a for _, a in _words(name) if a is not None)
 
 
-def _same_numbers(written: str, shipped: str) -> bool:
+def _same_numbers(written: str, shipped: str, doses: bool = False) -> bool:
     """Whether the numbers ``written`` states are the shipped name's (``tbi_12gy_cy``: cy_tbi_12gy; not
-    ``flu_tbi_12gy``: flu_tbi_2gy), where the shipped name states any (``cy200_atg``: cy_atg)."""
-    mine, theirs = set(re.findall(r"\d+", written)), set(re.findall(r"\d+", shipped))
+    ``flu_tbi_12gy``: flu_tbi_2gy), where the shipped name states any (``cy200_atg``: cy_atg). With ``doses``, a
+    shipped name that states none takes the regimen's doses (:func:`_doses`: ``cy200_atg`` is cy_atg,
+    ``cy_120_atg`` is not); without, any number goes with it (a digit typed into ``cy_atg`` is a typo)."""
+    mine, theirs = _numbers(written), _numbers(shipped)
+    if not theirs and doses:
+        return mine <= _doses(shipped)
     return not theirs or mine <= theirs
+
+
+def _dose_kept(written: str, shipped: str) -> bool:
+    """Whether ``written``, where it states a number, still states each the shipped name does (``cy_tbi_12gy1``:
+    yes; ``cy_tbi_2gy``, ``flu_bu3``: no, another dose)."""
+    mine, theirs = _numbers(written), _numbers(shipped)
+    return not mine or theirs <= mine
+
+
+def _numbers(name: str) -> set[int]:
+    """The whole numbers ``name`` states (``tbi_02gy`` states 2)."""
+    return {int(n) for n in re.findall(r"\d+", name)}
+
+
+def _doses(name: str) -> set[int]:
+    """The doses of the shipped regimen ``name`` as a clinic writes them in a name: each drug's (the number before
+    mg in its ``agent``: cy_atg's 200 mg/kg and 6 mg/kg) and each TBI's total in Gy."""
+    out: set[int] = set()
+    for c in _all()[name].components:
+        if isinstance(c, Tbi):
+            out.add(round(c.total_dose_Gy))
+        else:
+            out |= {int(n) for n in re.findall(r"(\d+)\s*mg\b", c.agent)}
+    return out
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -1206,9 +1206,10 @@ def _cohort_rule_rows(by_name: Mapping[str, Mapping[str, Any]]) -> list[tuple[st
         if name.endswith("_relative_dose_intensity"):
             drug = name.removesuffix("_relative_dose_intensity")
             # a fraction in the files (summary.csv, the endpoints), a percentage here as every fraction the report
-            # shows: said in the label (the docs' table said fraction beside the report's 84.0%; ux37)
+            # shows: said in the label (the docs' table said fraction beside the report's 84.0%; ux37), without a
+            # made-up figure (a fixed "0.84 there is 84% here" read as this cohort's, review37f)
             out.append((f"Relative dose intensity, {drug}: % of the planned (a fraction in summary.csv and the "
-                        f"endpoints: 0.84 there is 84% here)", str(row["definition"]), _cohort_value(row)))
+                        "endpoints, 0 to 1, shown here as a percentage)", str(row["definition"]), _cohort_value(row)))
     return out
 
 
