@@ -191,3 +191,18 @@ def test_a_cohort_reads_each_patients_own_start_state():
     none = {c.name: c for c in family.values(times, {"naive_cd4_per_uL": naive}, EndpointContext(
         default_parameters(), 30.0, n_patients=2))}["naive_cd4_ratio_month12_to_before"]
     assert np.isnan(none.values).all() and none.missing == "no output before the first insult or graft"
+
+
+def test_a_tandem_graft_names_the_graft_day_the_months_count_from():
+    """Two grafts: the months count from the first, and the definitions say which (as chimerism_after does)."""
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.interventions.transplant import NaiveCd4Endpoints
+    from hemasim.parameters import healthy_adult_parameters
+
+    times = np.arange(0.0, 800.0, 1.0)
+    family = NaiveCd4Endpoints(graft_day=6.0, first_day=2.0, n_grafts=2, first_kind="conditioning")
+    cols = family.values(times, {"naive_cd4_per_uL": np.ones((1, times.size))},
+                         EndpointContext(healthy_adult_parameters(), 50.0))
+    assert all("after the first graft (day 6)" in c.definition for c in cols[:3])
+    assert "(conditioning) on day 2, 4 days before the graft on day 6: the last output before that day" \
+        in cols[3].definition
