@@ -221,6 +221,14 @@ def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
         family = LineageChimerism.of(scenario.interventions)
         if LineageChimerism not in out and family is not None:
             out[LineageChimerism] = family
+    # the naive CD4 read-outs after a graft, a family of their own: a run that did not keep naive CD4 (observe=)
+    # keeps the transplant's other endpoints (review37g)
+    if any(iv.kind == "transplant" for iv in scenario.interventions):
+        from hemasim.interventions.transplant import NaiveCd4Endpoints
+
+        naive = NaiveCd4Endpoints.of(scenario.interventions)
+        if naive is not None:
+            out.setdefault(NaiveCd4Endpoints, naive)
     families = list(out.values())
     # a course of two or more chemotherapy cycles: its endpoints by cycle (the run's nadir is one cycle's: report36);
     # the module imported only then (a healthy run, goal 1, loads nothing more)
@@ -284,7 +292,7 @@ def scenario_endpoint_columns(scenario: Scenario, result: Result) -> list[Endpoi
     obs = {name: result.observable(name)[None, :] for name in wanted}
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years,
                           result.record.administrations, 1, covariates=scenario.patient.covariates(),
-                          extra_samples=result.extra_samples(list(wanted)))
+                          extra_samples=result.extra_samples(list(wanted)), start_values=result.start_values)
     return [c for f in families for c in f.values(result.times, obs, ctx)]
 
 

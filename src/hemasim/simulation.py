@@ -217,6 +217,7 @@ class Simulation:
         log: list[dict[str, Any]] = []
         grid = output_times(duration_days, output_every_days)
         times = output_times(duration_days, output_every_days, extra_output_days)
+        before_events = np.array(start, dtype=np.float64)  # a copy: an event may change the states in place
         run = integrate_through_events(self.model, self.solver, start, self.events, times, self.rng, log, observe)
         record = RunRecord(seed=_seed_record(self.seed), solver=self.solver.describe(), duration_days=duration_days,
                            events=tuple(repr(e) for e in self.events),
@@ -225,7 +226,8 @@ class Simulation:
         # the extra days are held aside: every other read-out, the time series and the bands see the grid alone
         # (review36f: rows added on a vaccinee's kill days moved his neutrophil engraftment 14 -> 12 on a 5-day grid)
         if not len(extra_output_days):  # the grid alone (np.isin would import numpy.ma into every run: goal 1)
-            return Result(self.model, run.times, run.values, record, run.observed, run.final_states, run.volume_ratio)
+            return Result(self.model, run.times, run.values, record, run.observed, run.final_states, run.volume_ratio,
+                          start_states=before_events)
         on_grid = np.isin(times, grid)
         extra = None
         if not on_grid.all():
@@ -234,7 +236,7 @@ class Simulation:
                            None if run.volume_ratio is None else run.volume_ratio[:, aside])
         ratio = None if run.volume_ratio is None else run.volume_ratio[:, on_grid]
         return Result(self.model, run.times[on_grid], run.values[:, on_grid], record, run.observed, run.final_states,
-                      ratio, extra)
+                      ratio, extra, start_states=before_events)
 
 
 def _seed_record(seed: Seed) -> int | tuple[int, ...] | None:
@@ -296,6 +298,18 @@ class Result:
     #: vaccine read-outs' kill, dose and read-out days), as a result of their own; None: none. Only what asks for
     #: them reads them (the vaccine family, through :attr:`hemasim.interventions.base.EndpointContext.extra_samples`)
     extra: Result | None = field(default=None, repr=False)
+    #: each patient's state at the start of the run, before any event of day 0 ((n,) or (N, n)): an output on day 0
+    #: shows the state after that day's events (a conditioning's first kill), so "before" a day-0 event is read here
+    #: (:meth:`start_values`; review37g); None where not kept (an extra-days result)
+    start_states: np.ndarray | None = field(default=None, repr=False)
+
+    def start_values(self, name: str) -> np.ndarray:
+        """Observable ``name`` of each patient at the start of the run, before any event of day 0
+        (:attr:`start_states`): (N,) values (one patient: (1,)); a read-out's "before" where no output precedes the
+        first event."""
+        if self.start_states is None:
+            raise ValueError("this result has no start states")
+        return np.asarray(_observe(self.model, 0.0, self.start_states, (name,))[:, 0], dtype=np.float64)
 
     def extra_samples(self, names: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
         """The :attr:`extra` outputs of the observables ``names``: (their days, name -> (N, days) values); None
@@ -339,8 +353,9 @@ class Result:
         final = None if self.final_states is None else self.final_states[i]
         ratio = None if self.volume_ratio is None else self.volume_ratio[i:i + 1]
         extra = None if self.extra is None else self.extra.patient(i)
+        start = None if self.start_states is None else self.start_states[i]
         return Result(self.model.patient(i), self.times, self.values[i:i + 1], record, self.observed, final, ratio,
-                      extra)
+                      extra, start)
 
     def _patients(self) -> list[Result]:
         return [self.patient(i) for i in range(self.n_patients)] if self.is_cohort else [self]

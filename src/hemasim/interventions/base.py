@@ -202,6 +202,10 @@ class EndpointContext:
     #: of the families' observables: the vaccine read-outs read kills, doses and read-outs on them; no other family
     #: does, so every other read-out sees the scenario's grid alone (review36f)
     extra_samples: tuple[np.ndarray, Mapping[str, np.ndarray]] | None = None
+    #: observable name -> each patient's (N,) value at the start of the run, before any event of day 0
+    #: (:meth:`hemasim.simulation.Result.start_values`): the naive CD4 ratio's "before" where a conditioning or graft
+    #: starts on day 0, whose day-0 output already shows it (review37g); None: not given (the read-out says so)
+    start_values: Callable[[str], np.ndarray] | None = None
 
     def value(self, name: str) -> float | np.ndarray:
         """Parameter ``name`` as each patient's model was built with it: his own value where :attr:`per_patient`

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from hemasim.simulation import Result
 
 __all__ = ["ANC_AGAIN_DECIDED_DAYS", "CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec",
-           "autograft_before_allograft", "chimerism_after", "chimerism_graft_day", "first_conditioning_or_graft_day",
+           "autograft_before_allograft", "chimerism_after", "chimerism_graft_day", "NaiveCd4Endpoints", "first_insult_or_graft_day",
            "graft_day", "next_insult_day", "transplant_endpoint_values"]
 
 CORD_SOURCES = ("cord_blood", "double_cord_blood")
@@ -102,8 +102,7 @@ class TransplantSpec(InterventionSpec):
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
         day = graft_day(interventions)
-        return TransplantEndpoints(day, next_insult_day(interventions, day), first_conditioning_or_graft_day(
-            interventions, day)) if day is not None else None
+        return TransplantEndpoints(day, next_insult_day(interventions, day)) if day is not None else None
 
     @property
     def last_day(self) -> float:
@@ -218,15 +217,17 @@ SHARE_UNIT_NOTE = "a fraction, 0-1; the report gives it in %"
 HB = "hemoglobin_g_per_dL"
 TRANSPLANT_OBSERVABLES = tuple(dict.fromkeys([
     "anc_1e9_per_L", "platelets_1e9_per_L", *(o for o, _, _ in RECOVERY_LINEAGES), *CHIMERISM_LINEAGES,
-    *(f"{o}__donor" for o in CHIMERISM_LINEAGES), HB, "naive_cd4_per_uL"]))
+    *(f"{o}__donor" for o in CHIMERISM_LINEAGES), HB]))
 #: the months after the graft of the naive CD4 read-outs (``naive_cd4_per_uL_month{m}``): thymic recovery after HSCT
 #: or an immune reset is read from naive (CD45RA+) CD4 counts at these visits (ux37b: no naive CD4 read-out but
 #: timeseries.csv), a month 365.25/12 days as the validation's (validation.months.CALENDAR_MONTH_DAYS)
 NAIVE_CD4_MONTHS = (6, 12, 24)
 NAIVE_CD4 = "naive_cd4_per_uL"
 NAIVE_CD4_RATIO = "naive_cd4_ratio_month12_to_before"
-#: why the ratio has no value where the run has no output before the first conditioning or graft
-NO_OUTPUT_BEFORE = "no output before the first conditioning or graft"
+#: why the ratio has no value where the count before is not known (a result without its start states)
+NO_OUTPUT_BEFORE = "no output before the first insult or graft"
+#: why the ratio has no value where the patient had no naive CD4 before (an X-SCID infant: review37g)
+NO_NAIVE_BEFORE = "no naive CD4 before the graft (0/uL)"
 
 
 def hemoglobin_after_engraftment(days: np.ndarray, hb: np.ndarray, anc_day: np.ndarray, anc_did_not_fall: np.ndarray,
@@ -267,11 +268,14 @@ MARROW_INSULT_KINDS = frozenset({"conditioning", "chemotherapy", "chemotherapy_r
                                  "cell_depletion"})
 
 
-def first_conditioning_or_graft_day(interventions: Sequence[InterventionSpec], graft: float) -> float:
-    """Day (of the run) of the first conditioning that starts on or before the first graft on ``graft``, else the
-    graft's: the patient "before" it is the one the naive CD4 ratio (and target R7) compares with."""
-    return min([float(iv.start_day) for iv in interventions if isinstance(iv, ConditioningSpec)
-                and iv.start_day <= graft + 1e-9] + [float(graft)])
+def first_insult_or_graft_day(interventions: Sequence[InterventionSpec], graft: float) -> float:
+    """Day (of the run) of the first insult of any kind (:data:`MARROW_INSULT_KINDS`: conditioning, chemotherapy,
+    radiation, cell depletion - a T-cell depletion of the blood too, which takes naive CD4 - or an earlier graft) that
+    starts on or before the first graft on ``graft``, else the graft's: the patient "before" it is the one the naive
+    CD4 ratio (and target R7) compares with. Conditioning alone read the MS example with a T-cell depletion on day 10
+    as 0.771 against 0.082 (review37g)."""
+    return min([float(iv.day) for iv in interventions if iv.kind in MARROW_INSULT_KINDS
+                and iv.day <= graft + 1e-9] + [float(graft)])
 
 
 def next_insult_day(interventions: Sequence[InterventionSpec], graft: float) -> float:
@@ -333,19 +337,21 @@ def anc_below_again(days: np.ndarray, anc: np.ndarray, anc_day: np.ndarray, anc_
                            "(part of days_anc_below_0p5; none where neutrophils did not engraft)", counted)]
 
 
-def naive_cd4_after_graft(days: np.ndarray, naive: np.ndarray, before: np.ndarray, before_day: float
+def naive_cd4_after_graft(days: np.ndarray, naive: np.ndarray, before: np.ndarray, before_words: str,
+                          after_words: str = "after the graft", before_note: str = NO_OUTPUT_BEFORE
                           ) -> list[EndpointColumn]:
     """The naive CD4 count (``naive`` (N, T) on ``days`` (T,) after the graft) 6, 12 and 24 months after the graft
     (:data:`NAIVE_CD4_MONTHS`, linear between the outputs either side), none with the note "after the end of the
     run" where the run ends before; and the month-12 count over ``before`` (N,), the count just before the first
-    conditioning or graft (``before_day``, days before the graft: the last output before that day, as target R7
-    reads it; none with a note where the run has no output then)."""
+    insult or graft (``before_words`` says which day and how it was read; NaN: not known, ``before_note``); none with
+    :data:`NO_NAIVE_BEFORE` where ``before`` is 0 (no naive CD4 to recover to). ``after_words``: which graft the
+    months count from ("after the graft", or a tandem's "after the first graft on day N")."""
     n = naive.shape[0]
     out: list[EndpointColumn] = []
     month12 = np.full(n, np.nan)
     for m in NAIVE_CD4_MONTHS:
         day = m * DAYS_PER_YEAR / 12.0
-        definition = (f"blood naive CD4 T cells (CD45RA+) {m} months ({day:g} days) after the graft, linear between "
+        definition = (f"blood naive CD4 T cells (CD45RA+) {m} months ({day:g} days) {after_words}, linear between "
                       "the outputs either side: thymic recovery (none where the run ends before)")
         if reads_on_day(days, day):
             v = value_on_day(days, naive, day)
@@ -354,13 +360,70 @@ def naive_cd4_after_graft(days: np.ndarray, naive: np.ndarray, before: np.ndarra
         else:
             out.append(AfterRunEndColumn(f"{NAIVE_CD4}_month{m}", "cells/uL", definition, np.full(n, np.nan)))
     ratio = np.divide(month12, before, out=np.full(n, np.nan), where=before > 0)
-    definition = (f"{NAIVE_CD4}_month12 over the naive CD4 count just before the first conditioning or graft (the "
-                  f"last output before it, {before_day:g} days before the graft; target R7's read-out; none where the "
-                  "run ends before month 12 or has no output before)")
+    definition = (f"{NAIVE_CD4}_month12 over the naive CD4 count {before_words} (target R7's read-out; none where the "
+                  "run ends before month 12 or the patient had no naive CD4 before). In a child it is to the child's "
+                  "own, higher, count: not comparable with adults' ratios")
     note = ("after the end of the run" if not reads_on_day(days, 12 * DAYS_PER_YEAR / 12.0) else
-            NO_OUTPUT_BEFORE if np.isnan(before).any() else None)
+            before_note if np.isnan(before).any() else NO_NAIVE_BEFORE if (before <= 0).any() else None)
     out.append(NotedColumn(NAIVE_CD4_RATIO, "1", definition, ratio, note))
     return out
+
+
+class NaiveCd4Endpoints(EndpointFamily):
+    """The naive CD4 read-outs after the first graft (:func:`naive_cd4_after_graft`): a family of their own, so that
+    a run that did not keep ``naive_cd4_per_uL`` (``observe=`` with the transplant's other observables) keeps
+    engraftment, immune recovery and chimerism (review37g: all 81 transplant endpoints went "not evaluated")."""
+
+    def __init__(self, graft_day: float, first_day: float, n_grafts: int = 1, first_kind: str = "insult") -> None:
+        self.graft_day = graft_day
+        self.first_day = min(first_day, graft_day)  # of the run: the first insult or the graft
+        self.n_grafts = n_grafts
+        self.first_kind = first_kind.replace("_", " ")  # the first insult's kind, named in the ratio's definition
+
+    @classmethod
+    def of(cls, interventions: Sequence[InterventionSpec]) -> NaiveCd4Endpoints | None:
+        day = graft_day(interventions)
+        if day is None:
+            return None
+        first = first_insult_or_graft_day(interventions, day)
+        kind = next((iv.kind for iv in interventions if iv.kind in MARROW_INSULT_KINDS
+                     and abs(float(iv.day) - first) < 1e-9), "insult")
+        return cls(day, first, sum(isinstance(iv, TransplantSpec) for iv in interventions), kind)
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return [NAIVE_CD4] if NAIVE_CD4 in available else []
+
+    def before_words(self, from_start: bool) -> str:
+        """Which "before" the ratio read, in words: the day and how it was read."""
+        graft = f"the graft on day {self.graft_day:g}" if self.n_grafts > 1 else "the graft"
+        if self.first_day >= self.graft_day - 1e-9:
+            event = f"before {graft} (no insult before it)"
+        else:
+            event = (f"before the first insult ({self.first_kind}) on day {self.first_day:g}, "
+                     f"{self.graft_day - self.first_day:g} days before {graft}")
+        how = ("each patient's count at the start of the run, before day 0's events (the day-0 output shows them)"
+               if from_start else "the last output before that day")
+        return f"just {event}: {how}"
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        if NAIVE_CD4 not in obs:
+            return []
+        naive = obs[NAIVE_CD4]
+        n = naive.shape[0]
+        # the last output before the first insult or graft (as target R7 reads its "before"): an output on that day
+        # may already carry the first kill; none before it (an insult or graft on day 0): the state before day 0's events
+        before = np.broadcast_to(value_before_day(times, naive, self.first_day), (n,)).astype(np.float64)
+        from_start = bool(np.isnan(before).all()) and self.first_day <= times[0] + 1e-9 \
+            and ctx.start_values is not None
+        if from_start and ctx.start_values is not None:
+            before = np.broadcast_to(np.asarray(ctx.start_values(NAIVE_CD4), dtype=np.float64), (n,)).copy()
+        after = times >= self.graft_day - 1e-9
+        after_words = "after the graft" if self.n_grafts == 1 else f"after the first graft (day {self.graft_day:g})"
+        return naive_cd4_after_graft(times[after] - self.graft_day, naive[:, after], before,
+                                     self.before_words(from_start), after_words)
+
+    def units(self) -> dict[str, str]:
+        return {**{f"{NAIVE_CD4}_month{m}": "cells/uL" for m in NAIVE_CD4_MONTHS}, NAIVE_CD4_RATIO: "1"}
 
 
 #: the CD4 count for a child's age: the count below which a child of that age takes PJP prophylaxis
@@ -381,8 +444,7 @@ _UndecidedColumn = functools.partial(NotedColumn, note=GRAFT_FAILURE_UNDECIDED)
 def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],
                                hb_set_point: np.ndarray | None = None, ages_at_graft: float | np.ndarray | None = None,
                                youngest_at_graft: float | None = None, until_day: float = np.inf,
-                               one_run: bool | None = None, naive_cd4_before: np.ndarray | None = None,
-                               before_day: float = 0.0) -> list[EndpointColumn]:
+                               one_run: bool | None = None) -> list[EndpointColumn]:
     """Engraftment, immune recovery, chimerism and the haemoglobin after engraftment for many patients: ``days`` (T,)
     from the graft (>= 0), ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery
     reference counts; ``hb_set_point`` (N,) each patient's haemoglobin set point (default: the first value given);
@@ -395,8 +457,7 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
     conditioning, chemotherapy, radiation or graft, which ends the window of :data:`ANC_BELOW_AGAIN`. ``one_run``:
     a single run's (its reference count quoted in the recovery definitions; a cohort's patients each have their own,
     and the partition's median read 116.315/uL in partitions of 2 and 151.105 for the same 8 in one; review mend37a);
-    None: one patient. ``naive_cd4_before`` (N,): the naive CD4 count just before the first conditioning or graft,
-    ``before_day`` days before the graft (:func:`naive_cd4_after_graft`; None: its ratio is none)."""
+    None: one patient. The naive CD4 read-outs are :class:`NaiveCd4Endpoints`'."""
     n = next(iter(obs.values())).shape[0]
     one_run = n == 1 if one_run is None else one_run
     unit = "day after graft"
@@ -464,10 +525,6 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
                 EndpointColumn(f"{CD4_FOR_AGE}{DID_NOT_FALL}", "flag", "1 if CD4 never fell below the count for "
                                "the child's age after the graft (no recovery day: the count did not fall)",
                                did_not_fall)]
-    if NAIVE_CD4 in obs:
-        before = np.full(n, np.nan) if naive_cd4_before is None else \
-            np.broadcast_to(np.asarray(naive_cd4_before, dtype=np.float64), (n,))
-        out += naive_cd4_after_graft(days, obs[NAIVE_CD4], before, before_day)
     for name in CHIMERISM_LINEAGES:
         for d in CHIMERISM_DAYS:
             # a day the run does not reach, or one before the first output after the graft (a grid coarser than
@@ -489,11 +546,9 @@ class TransplantEndpoints(EndpointFamily):
     """Engraftment, immune recovery (against the references for each patient's age) and chimerism, counted
     from the first graft's day."""
 
-    def __init__(self, graft_day: float, next_insult_day: float = np.inf, first_day: float | None = None) -> None:
+    def __init__(self, graft_day: float, next_insult_day: float = np.inf) -> None:
         self.graft_day = graft_day
         self.next_insult_day = next_insult_day  # of the run: ends ANC_BELOW_AGAIN's window
-        # of the run: the first conditioning's start or the graft, before which the naive CD4 ratio's "before" lies
-        self.first_day = graft_day if first_day is None else min(first_day, graft_day)
 
     def observables(self, available: Sequence[str]) -> list[str]:
         return list(TRANSPLANT_OBSERVABLES) if "anc_1e9_per_L__donor" in available else []
@@ -502,9 +557,6 @@ class TransplantEndpoints(EndpointFamily):
         if "anc_1e9_per_L__donor" not in obs:
             return []
         after = times >= self.graft_day - 1e-9
-        # the last output before the first conditioning or graft (as target R7 reads its "before"): an output on
-        # that day may already carry the first kill
-        naive_before = (value_before_day(times, obs[NAIVE_CD4], self.first_day) if NAIVE_CD4 in obs else None)
         value = ctx.value  # each patient's own reference counts (and child excess), as his single run reads them
         refs = {ref: value(ref) * child_lymphocyte_factor(value, label, ctx.ages_years)
                 for _, ref, label in RECOVERY_LINEAGES}
@@ -517,8 +569,7 @@ class TransplantEndpoints(EndpointFamily):
                                           ctx.youngest_age_years + self.graft_day / DAYS_PER_YEAR,
                                           self.next_insult_day - self.graft_day,
                                           # a single run: its age one number, no patient's own values
-                                          np.ndim(ctx.ages_years) == 0 and not ctx.per_patient,
-                                          naive_before, self.graft_day - self.first_day)
+                                          np.ndim(ctx.ages_years) == 0 and not ctx.per_patient)
 
     def units(self) -> dict[str, str]:
         days = ["neutrophil_engraftment_day", "platelet_engraftment_day",
@@ -529,7 +580,6 @@ class TransplantEndpoints(EndpointFamily):
                 "days_anc_below_0p5_after_engraftment": "day",
                 "hemoglobin_max_after_engraftment": "g/dL", "hemoglobin_max_after_engraftment_day": "day after graft",
                 "hemoglobin_max_over_set_point": "1",
-                **{f"{NAIVE_CD4}_month{m}": "cells/uL" for m in NAIVE_CD4_MONTHS}, NAIVE_CD4_RATIO: "1",
                 **{f"donor_chimerism_{name.split('_per_')[0]}_day{d}": "fraction" for name in CHIMERISM_LINEAGES
                    for d in CHIMERISM_DAYS}}
 
