@@ -72,3 +72,38 @@ def test_only_a_depletion_reaching_t_cells_comes_before_the_naive_cd4_ratio(depl
     assert first_insult_or_graft_day(scenario.interventions, 35.0) == (10.0 if counts else 30.0)
     family = NaiveCd4Endpoints.of(scenario.interventions)
     assert family is not None and family.first_kind == ("cell depletion" if counts else "conditioning")
+
+
+def _bench_screen():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "regimen_screen.py"
+    spec = importlib.util.spec_from_file_location("regimen_screen_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_regimen_screen_keeps_the_fraction_measured_apart_out_and_its_row():
+    # review37h: cy_atg's progenitor fraction is assumed again, so a run of the whole screen took it in at x0.5-x2
+    # (0.049-0.196, above the 0.0989 bound), into the regimen's Morris design, and dropped its note and range
+    from hemasim.sensitivity.screen import regimen_screen
+
+    rs = _bench_screen()
+    key = ("cy_atg", 0, "progenitor")
+    assert key in {k for k, _, _ in rs.screened_values(apart=True)}
+    screened = rs.screened_values()  # the one-at-a-time jobs and each regimen's Morris design are drawn from these
+    assert key not in {k for k, _, _ in screened}
+    assert {k for k, _, _ in screened if k[0] == "cy_atg"} == {("cy_atg", 0, "hsc"), ("cy_atg", 0, "lymphoid"),
+                                                                ("cy_atg", 1, "lymphoid")}
+    committed = next(r for r in regimen_screen()["fractions"] if (r["regimen"], r["component"], r["class"]) == key)
+    assert committed["range"] == [0.001, 0.0989] and "measured apart" in committed["note"]
+    assert "not in the Morris design" in committed["note"]
+    # the row the screen writes for it is the measured one: its range, outcome and a note of how
+    value, day = next((v, d) for k, v, d in rs.screened_values(apart=True) if k == key)
+    row = rs.measured_apart_row(key, value, day, committed["targets"])
+    assert {k: row[k] for k in committed if k != "note"} == {k: v for k, v in committed.items() if k != "note"}
+    assert row["range"] == [0.001, 0.0989] and "measured apart (bench/cy_atg_progenitor_screen.py)" in row["note"]
+    assert "s 0.001-0.0989" in row["note"] and "not in the Morris design" in row["note"]
