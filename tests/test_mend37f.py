@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("written", ["Cy/TBI 2Gy", "TBI 2Gy/Cy", "Cy 120/ATG", "Melphalan 140", "Flu/Bu4",
-                                     "cy_tbi_2gy", "flu_bu3", "tbi_12gy"])
+                                     "cy_tbi_2gy", "flu_bu3", "tbi_12gy", "FluBu4", "Mel 140", "BuCy4"])
 def test_a_name_stating_another_dose_is_not_told_a_regimen_of_that_dose(written):
     # review37f: "Cy/TBI 2Gy" got cy_tbi_12gy (a one-letter typo of it) and "Cy 120/ATG" cy_atg (200 mg/kg)
     from hemasim.pharmacology.conditioning import meant_regimen
@@ -29,7 +29,10 @@ def test_a_name_stating_another_dose_is_not_told_a_regimen_of_that_dose(written)
 @pytest.mark.parametrize(("written", "meant"), [
     ("Cy 200/ATG", "cy_atg"), ("cy200_atg", "cy_atg"), ("Cy/TBI 12 Gy", "cy_tbi_12gy"), ("Flu/Mel 140", "flu_mel"),
     ("Flu/TBI 2Gy", "flu_tbi_2gy"), ("BuCy2", "bu_cy"), ("BuCy", "bu_cy"), ("cy_atg1", "cy_atg"),
-    ("cy_t3bi_12gy", "cy_tbi_12gy"), ("cy_tbi_012gy", "cy_tbi_12gy")])
+    ("cy_t3bi_12gy", "cy_tbi_12gy"), ("cy_tbi_012gy", "cy_tbi_12gy"),
+    # review37h: a name stating the regimen's own drug dose besides the number in its shipped name
+    ("Cy 120/TBI 12Gy", "cy_tbi_12gy"), ("Cy120 TBI12", "cy_tbi_12gy"), ("Flu 180/Bu2", "flu_bu2"),
+    ("Flu 90/TBI 2Gy", "flu_tbi_2gy"), ("Flu 30/TBI 2Gy", "flu_tbi_2gy")])
 def test_a_name_stating_the_regimens_dose_or_a_stray_digit_keeps_its_suggestion(written, meant):
     assert f"did you mean {meant!r}?" in _regimen_refusal(written)
 

@@ -292,7 +292,8 @@ def scenario_endpoint_columns(scenario: Scenario, result: Result) -> list[Endpoi
     obs = {name: result.observable(name)[None, :] for name in wanted}
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years,
                           result.record.administrations, 1, covariates=scenario.patient.covariates(),
-                          extra_samples=result.extra_samples(list(wanted)), start_values=result.start_values)
+                          extra_samples=result.extra_samples(list(wanted)), start_values=result.start_values
+                          if result.start_states is not None else None)  # a Result pickled before start states: NaN 'before' (review37h)
     return [c for f in families for c in f.values(result.times, obs, ctx)]
 
 

@@ -309,7 +309,16 @@ class Result:
         first event."""
         if self.start_states is None:
             raise ValueError("this result has no start states")
-        return np.asarray(_observe(self.model, 0.0, self.start_states, (name,))[:, 0], dtype=np.float64)
+        model = self.model
+        if model.n_patients is None:
+            return np.asarray(_observe(model, 0.0, self.start_states, (name,))[:, 0], dtype=np.float64)
+        # a cohort at once, each patient's weights over his own states and fluxes (looping model.patient(i) took
+        # ~0.9 s per 1000 patients, review37h); the same sums as one patient's observables()
+        states = np.asarray(self.start_states, dtype=np.float64).reshape(model.n_patients, model.n_states)
+        state_w, flux_w = model.obs_weights.rows(observable_indices(model, (name,)))
+        flux = model.fluxes(0.0, states)
+        return np.asarray(np.einsum("ns,ns->n", np.maximum(states, 0.0), state_w[:, 0, :])
+                          + np.einsum("nf,nf->n", flux, flux_w[:, 0, :]), dtype=np.float64)
 
     def extra_samples(self, names: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
         """The :attr:`extra` outputs of the observables ``names``: (their days, name -> (N, days) values); None

@@ -392,7 +392,8 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
                           drug_values=vp.drug_values, per_patient=vp.parameters,
                           youngest_age_years=youngest_age_years(scenario.population, scenario.patient),
-                          extra_samples=result.extra_samples(list(extra)), start_values=result.start_values)
+                          extra_samples=result.extra_samples(list(extra)), start_values=result.start_values
+                          if result.start_states is not None else None)
     units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
     for column in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[column.name] = column.values

@@ -270,12 +270,29 @@ MARROW_INSULT_KINDS = frozenset({"conditioning", "chemotherapy", "chemotherapy_r
 
 def first_insult_or_graft_day(interventions: Sequence[InterventionSpec], graft: float) -> float:
     """Day (of the run) of the first insult of any kind (:data:`MARROW_INSULT_KINDS`: conditioning, chemotherapy,
-    radiation, cell depletion - a T-cell depletion of the blood too, which takes naive CD4 - or an earlier graft) that
+    radiation, a cell depletion that reaches T cells - of the blood too, which takes naive CD4 - or an earlier graft) that
     starts on or before the first graft on ``graft``, else the graft's: the patient "before" it is the one the naive
     CD4 ratio (and target R7) compares with. Conditioning alone read the MS example with a T-cell depletion on day 10
     as 0.771 against 0.082 (review37g)."""
-    return min([float(iv.day) for iv in interventions if iv.kind in MARROW_INSULT_KINDS
+    return min([float(iv.day) for iv in interventions if _takes_naive_cd4(iv)
                 and iv.day <= graft + 1e-9] + [float(graft)])
+
+
+def _takes_naive_cd4(iv: InterventionSpec) -> bool:
+    """Whether ``iv`` is an insult the naive CD4 ratio's "before" precedes: any of :data:`MARROW_INSULT_KINDS`, a
+    ``cell_depletion`` only where its groups reach a T-cell compartment (circulating ones, for a collection from the
+    blood: a photopheresis-style lymphocyte depletion counts), not a plateletpheresis or an erythroid depletion, which
+    take no naive CD4 (review37h)."""
+    if iv.kind not in MARROW_INSULT_KINDS:
+        return False
+    if iv.kind != "cell_depletion":
+        return True
+    from hemasim.interventions.cell_depletion import _reference_compartments
+
+    groups, spared = set(getattr(iv, "groups", ())), set(getattr(iv, "except_groups", ()))
+    circulating = getattr(iv, "applies_to", "all") == "circulating"
+    return any("t_cell" in tags and tags & groups and not tags & spared and (circulates or not circulating)
+               for tags, circulates in _reference_compartments())
 
 
 def next_insult_day(interventions: Sequence[InterventionSpec], graft: float) -> float:
@@ -386,7 +403,7 @@ class NaiveCd4Endpoints(EndpointFamily):
         if day is None:
             return None
         first = first_insult_or_graft_day(interventions, day)
-        kind = next((iv.kind for iv in interventions if iv.kind in MARROW_INSULT_KINDS
+        kind = next((iv.kind for iv in interventions if _takes_naive_cd4(iv)
                      and abs(float(iv.day) - first) < 1e-9), "insult")
         return cls(day, first, sum(isinstance(iv, TransplantSpec) for iv in interventions), kind)
 

@@ -244,8 +244,11 @@ def _same_numbers(written: str, shipped: str, doses: bool = False) -> bool:
     shipped name that states none takes the regimen's doses (:func:`_doses`: ``cy200_atg`` is cy_atg,
     ``cy_120_atg`` is not); without, any number goes with it (a digit typed into ``cy_atg`` is a typo)."""
     mine, theirs = _numbers(written), _numbers(shipped)
-    if not theirs and doses:
-        return mine <= _doses(shipped)
+    if doses:
+        # a name that states the regimen's own dose besides the number in the shipped name is that regimen
+        # ('Cy 120/TBI 12Gy', 'Flu 30/TBI 2Gy': the daily fludarabine, review37h); where the shipped name states a
+        # number, each drug's daily dose counts too (BuCy4 would be bu_cy's 4 mg/kg/day, yet BuCy4 is another regimen)
+        return mine <= _doses(shipped) if not theirs else mine <= theirs | _doses(shipped, daily=True)
     return not theirs or mine <= theirs
 
 
@@ -261,16 +264,29 @@ def _numbers(name: str) -> set[int]:
     return {int(n) for n in re.findall(r"\d+", name)}
 
 
-def _doses(name: str) -> set[int]:
+def _doses(name: str, daily: bool = False) -> set[int]:
     """The doses of the shipped regimen ``name`` as a clinic writes them in a name: each drug's (the number before
-    mg in its ``agent``: cy_atg's 200 mg/kg and 6 mg/kg) and each TBI's total in Gy."""
+    mg in its ``agent``: cy_atg's 200 mg/kg and 6 mg/kg; a drug given as several doses, flu_bu2's busulfan 2 x 4
+    mg/kg, by its total 8, so that FluBu4, four days of busulfan, is not flu_bu2) and each TBI's total in Gy; with
+    ``daily``, also a drug's dose a day where its total is ``over N days`` (flu_tbi_2gy's fludarabine 30 mg/m2)."""
     out: set[int] = set()
+    split: dict[str, int] = {}
     for c in _all()[name].components:
         if isinstance(c, Tbi):
             out.add(round(c.total_dose_Gy))
-        else:
-            out |= {int(n) for n in re.findall(r"(\d+)\s*mg\b", c.agent)}
-    return out
+            continue
+        m = re.search(r"(\d+)\s*mg\b", c.agent)
+        if m is None:
+            continue
+        if "dose" in c.agent:  # one of several doses of the drug ("first of two doses", "second dose")
+            drug = c.agent.split()[0]
+            split[drug] = split.get(drug, 0) + int(m.group(1))
+            continue
+        out.add(int(m.group(1)))
+        days = re.search(r"over\s+(\d+)\s+days", c.agent)
+        if daily and days and int(m.group(1)) % int(days.group(1)) == 0:
+            out.add(int(m.group(1)) // int(days.group(1)))
+    return out | set(split.values())
 
 
 def _one_edit(a: str, b: str) -> bool:

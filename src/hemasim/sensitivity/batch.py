@@ -137,7 +137,8 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     ctx = EndpointContext(params, cov.age_years, result.record.administrations, n, covariates=cov,
                           drug_values=drug_values, per_patient=per_patient,  # each point's own values
                           points_are_runs=True,  # and units, as a single run with them
-                          extra_samples=result.extra_samples(list(extra)), start_values=result.start_values)
+                          extra_samples=result.extra_samples(list(extra)), start_values=result.start_values
+                          if result.start_states is not None else None)
     obs = {name: result.observable(name) for name in extra}
     for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
         out[column.name] = column.values
