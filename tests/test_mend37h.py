@@ -54,8 +54,13 @@ def test_a_cohorts_start_values_equal_each_patients_own():
     # the model's T-cell compartments carry no "blood" tag (their blood share is a share of each): a "blood"
     # depletion takes the blood compartments' cells, no naive CD4
     ({"groups": ["t_cell"]}, True), ({"groups": ["cd4"], "except_groups": ["cd8"]}, True),
-    ({"groups": ["blood"]}, False)],
-    ids=["plateletpheresis", "erythroid", "b_nk", "photopheresis", "t_cell", "cd4", "blood"])
+    ({"groups": ["blood"]}, False),
+    # review37i: a CD8 depletion reaches T-cell compartments but takes no naive CD4
+    ({"groups": ["cd8"]}, False), ({"groups": ["t_cell"], "except_groups": ["cd4"]}, False),
+    ({"groups": ["lymphocyte"], "except_groups": ["cd4"]}, False),
+    ({"groups": ["cd8"], "applies_to": "circulating"}, False)],
+    ids=["plateletpheresis", "erythroid", "b_nk", "photopheresis", "t_cell", "cd4", "blood", "cd8", "t_cell_not_cd4",
+         "lymphocyte_not_cd4", "cd8_circulating"])
 def test_only_a_depletion_reaching_t_cells_comes_before_the_naive_cd4_ratio(depletion, counts):
     # review37h: every cell_depletion counted as an insult, a plateletpheresis on day 10 read "before" on day 5
     from hemasim.interventions.cell_depletion import CellDepletionSpec

@@ -280,9 +280,10 @@ def first_insult_or_graft_day(interventions: Sequence[InterventionSpec], graft: 
 
 def _takes_naive_cd4(iv: InterventionSpec) -> bool:
     """Whether ``iv`` is an insult the naive CD4 ratio's "before" precedes: any of :data:`MARROW_INSULT_KINDS`, a
-    ``cell_depletion`` only where its groups reach a T-cell compartment (circulating ones, for a collection from the
-    blood: a photopheresis-style lymphocyte depletion counts), not a plateletpheresis or an erythroid depletion, which
-    take no naive CD4 (review37h)."""
+    ``cell_depletion`` only where its groups reach a CD4 compartment (circulating ones, for a collection from the
+    blood: a photopheresis-style lymphocyte depletion counts), not a plateletpheresis, an erythroid depletion
+    (review37h) or a CD8 depletion (review37i), which take no naive CD4; the model's naive CD4 state carries the
+    memory CD4 states' groups, so a CD4 depletion counts whichever CD4 cells it means."""
     if iv.kind not in MARROW_INSULT_KINDS:
         return False
     if iv.kind != "cell_depletion":
@@ -291,7 +292,7 @@ def _takes_naive_cd4(iv: InterventionSpec) -> bool:
 
     groups, spared = set(getattr(iv, "groups", ())), set(getattr(iv, "except_groups", ()))
     circulating = getattr(iv, "applies_to", "all") == "circulating"
-    return any("t_cell" in tags and tags & groups and not tags & spared and (circulates or not circulating)
+    return any("cd4" in tags and tags & groups and not tags & spared and (circulates or not circulating)
                for tags, circulates in _reference_compartments())
 
 
