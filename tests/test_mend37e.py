@@ -4,25 +4,13 @@ diseases the model lacks named, and docs/immunity.md's numbers on one grid."""
 
 from __future__ import annotations
 
-import copy
 import re
 import string
 
 import pytest
-import yaml
 
-from hemasim.scenario import ScenarioError, parse_scenario
 from tests.conftest import EXAMPLES, ROOT, invoke_hemasim
-
-MS = yaml.safe_load((EXAMPLES / "ms_autologous_hsct.yaml").read_text())
-
-
-def _regimen_refusal(regimen: str) -> str:
-    data = copy.deepcopy(MS)
-    data["interventions"][0]["regimen"] = regimen
-    with pytest.raises(ScenarioError) as err:
-        parse_scenario(data)
-    return str(err.value)
+from tests.test_ux37b import _refusal, _regimen_refusal
 
 
 @pytest.mark.parametrize(("written", "meant"), [
@@ -136,11 +124,7 @@ def test_the_identical_activity_line_needs_more_than_one_patient_and_prints_no_b
 
 
 def _disease_refusal(written: str) -> str:
-    data = copy.deepcopy(MS)
-    data["patient"]["autoimmune_disease"] = written
-    with pytest.raises(ScenarioError) as err:
-        parse_scenario(data)
-    return str(err.value)
+    return _refusal(autoimmune_disease=written)
 
 
 @pytest.mark.parametrize(("written", "named"), [
