@@ -98,9 +98,7 @@ def run_law(law: str, defaults: dict[str, float], starts: int, seed: int, profil
             break
         profiles = profile_likelihood(obj, best, max_points=30,
                                       progress=lambda i, n: print(f"law {law} profile {i}/{n}", flush=True))
-        rnd["profiles"] = [{"name": p.name, "grid": list(map(float, p.natural)),
-                            "objective": list(map(float, p.objective)), "ci_low": p.ci_lower, "ci_high": p.ci_upper,
-                            "status": p.status, "at_bound": p.at_bound} for p in profiles]
+        rnd["profiles"] = hf.profile_records(profiles)
         rnd["identifiability"] = identifiability(profiles)
         out_now = [p.name for p in profiles if p.status != "identifiable" and p.name != SATURATION]
         print(f"law {law}: not identifiable (besides s):", out_now,

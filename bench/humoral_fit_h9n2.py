@@ -82,6 +82,13 @@ I3_DOSE_DAY = 7.0  # the dose day of the validation scenario vaccine_one_dose.ya
 I3_GRID = np.concatenate([[0.0], I3_DOSE_DAY + np.arange(1.0, 20.0 + 1e-9, 0.05)])
 
 
+def profile_records(profiles: list) -> list[dict]:
+    """Each profile as the result JSON keeps it (its grid on the natural scale, objective, 95% interval, status)."""
+    return [{"name": p.name, "grid": list(map(float, p.natural)), "objective": list(map(float, p.objective)),
+             "ci_low": p.ci_lower, "ci_high": p.ci_upper, "status": p.status, "at_bound": p.at_bound}
+            for p in profiles]
+
+
 def peak_day(plasmablasts: np.ndarray) -> np.ndarray:
     """The peak day after the dose of each row (B, len(I3_GRID)), continuous in the parameters: the parabola
     through the grid's largest value and its two neighbours."""
@@ -340,9 +347,7 @@ def main() -> None:
             break
         profiles = profile_likelihood(obj, best, max_points=30,
                                       progress=lambda i, n: print(f"profile {i}/{n}", flush=True))
-        rnd["profiles"] = [{"name": p.name, "grid": list(map(float, p.natural)),
-                            "objective": list(map(float, p.objective)), "ci_low": p.ci_lower, "ci_high": p.ci_upper,
-                            "status": p.status, "at_bound": p.at_bound} for p in profiles]
+        rnd["profiles"] = profile_records(profiles)
         rnd["identifiability"] = identifiability(profiles)
         out_now = [p.name for p in profiles if p.status != "identifiable"]
         print("not identifiable:", out_now, flush=True)
